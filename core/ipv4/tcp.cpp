@@ -1,0 +1,156 @@
+// tcp.cpp — TCP's socket-facing side: net/ipv4/tcp.c.
+//
+// Models tcp_init_sock, tcp_set_state (the single place a TCP state changes:
+// CurrEstab, EstabResets, unhash, and giving back an unlocked port on
+// CLOSE), tcp_close with its three exits (listen_stop for a listener, RST
+// for SO_LINGER {1, 0}, FIN through the new_state table otherwise; then the
+// orphan is kept for FIN_WAIT2/TIME_WAIT or destroyed), tcp_shutdown,
+// tcp_disconnect and tcp_done. Left out: data and receive queues (so
+// "close with unread data" never happens), tcp_check_oom, TCP_REPAIR, the
+// wait for a lingering close (on loopback the FIN is acknowledged before
+// close returns, so it never waits).
+#include "kernel/model.h"
+
+namespace sockscope {
+
+void tcp_init_sock(Kernel& k, SockId sk) {
+    KFRAME(k, tcp_init_sock);
+    KSET(k, sk, icsk_rto, 1000);  // TCP_TIMEOUT_INIT
+    KSET(k, sk, sk_state, TCP_CLOSE);
+}
+
+void tcp_set_state(Kernel& k, SockId sk, int state) {
+    KFRAME(k, tcp_set_state);
+    int old = k.w.socks[sk].sk_state;
+    switch (state) {
+    case TCP_ESTABLISHED:
+        if (old != TCP_ESTABLISHED) k.mib_inc(Mib::CurrEstab);
+        break;
+    case TCP_CLOSE:
+        if (old == TCP_CLOSE_WAIT || old == TCP_ESTABLISHED) k.mib_inc(Mib::EstabResets);
+        inet_unhash(k, sk);
+        if (k.w.socks[sk].icsk_bind_hash && !(k.w.socks[sk].sk_userlocks & SOCK_BINDPORT_LOCK))
+            inet_put_port(k, sk);
+        [[fallthrough]];
+    default:
+        if (old == TCP_ESTABLISHED) k.mib_inc(Mib::CurrEstab, -1);
+    }
+    KSET(k, sk, sk_state, state);
+}
+
+// tcp_close_state: the new_state table; returns whether to send FIN.
+static bool tcp_close_state(Kernel& k, SockId sk) {
+    KFRAME(k, tcp_close_state);
+    int next;
+    bool fin = false;
+    switch (k.w.socks[sk].sk_state) {
+    case TCP_ESTABLISHED: next = TCP_FIN_WAIT1; fin = true; break;
+    case TCP_SYN_RECV: next = TCP_FIN_WAIT1; fin = true; break;
+    case TCP_CLOSE_WAIT: next = TCP_LAST_ACK; fin = true; break;
+    case TCP_FIN_WAIT1: case TCP_FIN_WAIT2: case TCP_LAST_ACK: case TCP_CLOSING:
+        next = k.w.socks[sk].sk_state; break;
+    default: next = TCP_CLOSE; break;  // SYN_SENT, LISTEN, TIME_WAIT, CLOSE
+    }
+    tcp_set_state(k, sk, next);
+    return fin;
+}
+
+static void tcp_clear_xmit_timers(Kernel& k, SockId sk) {
+    TimerId tm = k.w.socks[sk].icsk_retransmit_timer;
+    if (tm) {
+        del_timer(k, tm);
+        KSET(k, sk, icsk_retransmit_timer, TimerId{});
+    }
+}
+
+void tcp_close(Kernel& k, SockId sk, int timeout) {
+    KFRAME(k, tcp_close);
+    KSET(k, sk, sk_shutdown, SHUTDOWN_MASK);
+    if (k.w.socks[sk].sk_state == TCP_LISTEN) {
+        tcp_set_state(k, sk, TCP_CLOSE);
+        inet_csk_listen_stop(k, sk);
+    } else if (k.w.socks[sk].sk_state != TCP_CLOSE) {
+        const Sock& s = k.w.socks[sk];
+        if ((s.sk_flags & SOCK_LINGER) && s.sk_lingertime == 0) {
+            // Zero linger: abort with RST, no TIME_WAIT.
+            tcp_disconnect(k, sk, 0);
+            k.mib_inc(Mib::TCPAbortOnData);
+        } else if (tcp_close_state(k, sk)) {
+            tcp_send_fin(k, sk);
+        }
+    }
+    // adjudge_to_death
+    int state = k.w.socks[sk].sk_state;
+    sock_orphan(k, sk);
+    ++k.w.orphan_count;
+    if (state == TCP_FIN_WAIT2) {
+        int tmo = k.w.sysctl.tcp_fin_timeout * 1000;
+        if (tmo <= 60000) {
+            tcp_time_wait(k, sk, TCP_FIN_WAIT2, tmo);
+            return;
+        }
+    }
+    if (k.w.socks[sk].sk_state == TCP_CLOSE) inet_csk_destroy_sock(k, sk);
+    // otherwise the orphan lives on until the protocol finishes with it
+}
+
+void tcp_shutdown(Kernel& k, SockId sk, int how) {
+    KFRAME(k, tcp_shutdown);
+    if (!(how & SEND_SHUTDOWN)) return;
+    int st = k.w.socks[sk].sk_state;
+    if (st == TCP_ESTABLISHED || st == TCP_SYN_SENT || st == TCP_SYN_RECV || st == TCP_CLOSE_WAIT) {
+        if (tcp_close_state(k, sk)) tcp_send_fin(k, sk);
+    }
+}
+
+static bool tcp_need_reset(int st) {
+    return st == TCP_ESTABLISHED || st == TCP_CLOSE_WAIT || st == TCP_FIN_WAIT1 ||
+           st == TCP_FIN_WAIT2 || st == TCP_SYN_RECV;
+}
+
+int tcp_disconnect(Kernel& k, SockId sk, int flags) {
+    KFRAME(k, tcp_disconnect);
+    int old = k.w.socks[sk].sk_state;
+    if (old != TCP_CLOSE) tcp_set_state(k, sk, TCP_CLOSE);
+    if (old == TCP_LISTEN) {
+        inet_csk_listen_stop(k, sk);
+    } else if (tcp_need_reset(old) ||
+               (k.w.socks[sk].fin_sent && (old == TCP_CLOSING || old == TCP_LAST_ACK))) {
+        tcp_send_active_reset(k, sk);
+        KSET(k, sk, sk_err, ECONNRESET);
+    } else if (old == TCP_SYN_SENT) {
+        KSET(k, sk, sk_err, ECONNRESET);
+    }
+    tcp_clear_xmit_timers(k, sk);
+    if (!(k.w.socks[sk].sk_userlocks & SOCK_BINDADDR_LOCK)) {
+        KSET(k, sk, inet_saddr, 0u);
+        KSET(k, sk, inet_rcv_saddr, 0u);
+    }
+    KSET(k, sk, sk_shutdown, 0);
+    KSET(k, sk, sk_flags, k.w.socks[sk].sk_flags & ~SOCK_DONE);
+    KSET(k, sk, inet_dport, 0);
+    KSET(k, sk, inet_daddr, 0u);
+    KSET(k, sk, icsk_retransmits, 0);
+    KSET(k, sk, icsk_rto, 1000);
+    KSET(k, sk, fin_sent, false);
+    KSET(k, sk, snd_isn, 0u);
+    KSET(k, sk, snd_nxt, 0u);
+    KSET(k, sk, snd_una, 0u);
+    KSET(k, sk, rcv_nxt, 0u);
+    KRET(0);
+}
+
+void tcp_done(Kernel& k, SockId sk) {
+    KFRAME(k, tcp_done);
+    int st = k.w.socks[sk].sk_state;
+    if (st == TCP_SYN_SENT || st == TCP_SYN_RECV) k.mib_inc(Mib::AttemptFails);
+    tcp_set_state(k, sk, TCP_CLOSE);
+    tcp_clear_xmit_timers(k, sk);
+    KSET(k, sk, sk_shutdown, SHUTDOWN_MASK);
+    if (!(k.w.socks[sk].sk_flags & SOCK_DEAD))
+        sk_state_change(k, sk);
+    else
+        inet_csk_destroy_sock(k, sk);
+}
+
+}  // namespace sockscope

@@ -1,0 +1,121 @@
+// tcp_output.cpp — segments a TCP sock sends: net/ipv4/tcp_output.c and the
+// SYN retransmission of net/ipv4/tcp_timer.c.
+//
+// Models tcp_connect (SYN, ActiveOpens, the retransmit timer at 1 s), the
+// SYN-ACK, bare ACK, FIN and active RST, and tcp_retransmit_timer for a
+// connecting sock: linear timeouts for the first tcp_syn_linear_timeouts
+// retries (6.5+), then exponential backoff, giving up after tcp_syn_retries
+// + tcp_syn_linear_timeouts retries (about 131 s) with ETIMEDOUT.
+// ISNs come from a seeded generator so runs are reproducible.
+// Left out: data, congestion control, window probes, keepalives.
+#include <algorithm>
+
+#include "kernel/model.h"
+
+namespace sockscope {
+
+uint32_t secure_tcp_seq(Kernel& k) {
+    // xorshift32: deterministic, spread over the sequence space
+    uint32_t x = k.w.isn_state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    k.w.isn_state = x;
+    return x;
+}
+
+static Packet make_packet(const Sock& s, uint8_t flags) {
+    Packet p;
+    p.saddr = s.inet_saddr ? s.inet_saddr : s.inet_rcv_saddr;
+    p.sport = s.inet_num;
+    p.daddr = s.inet_daddr;
+    p.dport = s.inet_dport;
+    p.flags = flags;
+    p.seq = s.snd_nxt;
+    p.ack_seq = (flags & TH_ACK) ? s.rcv_nxt : 0;
+    return p;
+}
+
+static void arm_retransmit(Kernel& k, SockId sk) {
+    TimerId tm = mod_timer(k, k.w.socks[sk].icsk_retransmit_timer, TimerKind::tcp_retransmit, sk.v,
+                           k.w.now + k.w.socks[sk].icsk_rto);
+    KSET(k, sk, icsk_retransmit_timer, tm);
+}
+
+void tcp_connect(Kernel& k, SockId sk) {
+    KFRAME(k, tcp_connect);
+    const Sock& s = k.w.socks[sk];
+    Packet syn = make_packet(s, TH_SYN);
+    syn.seq = s.snd_isn;
+    KSET(k, sk, snd_una, s.snd_isn);
+    KSET(k, sk, snd_nxt, k.w.socks[sk].snd_isn + 1);
+    KSET(k, sk, icsk_rto, 1000);
+    KSET(k, sk, icsk_retransmits, 0);
+    k.mib_inc(Mib::ActiveOpens);
+    ip_queue_xmit(k, syn);
+    arm_retransmit(k, sk);
+}
+
+void tcp_send_synack(Kernel& k, ReqId req, bool cookie, uint32_t isn) {
+    KFRAME(k, tcp_send_synack);
+    const RequestSock& r = k.w.reqs[req];
+    Packet p;
+    p.saddr = r.ir_loc_addr;
+    p.sport = r.ir_num;
+    p.daddr = r.ir_rmt_addr;
+    p.dport = r.ir_rmt_port;
+    p.flags = TH_SYN | TH_ACK;
+    p.seq = isn;
+    p.ack_seq = r.rcv_isn + 1;
+    ip_queue_xmit(k, p);
+}
+
+void tcp_send_ack(Kernel& k, SockId sk) {
+    KFRAME(k, tcp_send_ack);
+    ip_queue_xmit(k, make_packet(k.w.socks[sk], TH_ACK));
+}
+
+void tcp_send_fin(Kernel& k, SockId sk) {
+    KFRAME(k, tcp_send_fin);
+    Packet p = make_packet(k.w.socks[sk], TH_FIN | TH_ACK);
+    KSET(k, sk, snd_nxt, k.w.socks[sk].snd_nxt + 1);
+    KSET(k, sk, fin_sent, true);
+    ip_queue_xmit(k, p);
+}
+
+void tcp_send_active_reset(Kernel& k, SockId sk) {
+    KFRAME(k, tcp_send_active_reset);
+    k.mib_inc(Mib::OutRsts);
+    ip_queue_xmit(k, make_packet(k.w.socks[sk], TH_RST | TH_ACK));
+}
+
+void tcp_write_err(Kernel& k, SockId sk) {
+    KFRAME(k, tcp_write_err);
+    KSET(k, sk, sk_err, ETIMEDOUT);
+    tcp_done(k, sk);
+    k.mib_inc(Mib::TCPAbortOnTimeout);
+}
+
+void tcp_retransmit_timer(Kernel& k, SockId sk) {
+    KFRAME(k, tcp_retransmit_timer);
+    KSET(k, sk, icsk_retransmit_timer, TimerId{});  // it just fired
+    const Sock& s = k.w.socks[sk];
+    if (s.sk_state != TCP_SYN_SENT) return;
+    int max_retransmits = k.w.sysctl.tcp_syn_retries + k.w.sysctl.tcp_syn_linear_timeouts;
+    if (s.icsk_retransmits >= max_retransmits) {
+        tcp_write_err(k, sk);
+        return;
+    }
+    Packet syn = make_packet(s, TH_SYN);
+    syn.seq = s.snd_isn;
+    k.mib_inc(Mib::TCPSynRetrans);
+    k.mib_inc(Mib::RetransSegs);
+    k.mib_inc(Mib::TCPTimeouts);
+    ip_queue_xmit(k, syn);
+    KSET(k, sk, icsk_retransmits, k.w.socks[sk].icsk_retransmits + 1);
+    if (k.w.socks[sk].icsk_retransmits > k.w.sysctl.tcp_syn_linear_timeouts)
+        KSET(k, sk, icsk_rto, std::min<int64_t>(k.w.socks[sk].icsk_rto * 2, 120000));
+    arm_retransmit(k, sk);
+}
+
+}  // namespace sockscope

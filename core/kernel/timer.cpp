@@ -1,0 +1,75 @@
+// timer.cpp — timers on virtual time: kernel/time/timer.c.
+//
+// Timers are objects in the world (so history, comparison and snapshots
+// see them) ordered by expiry and then by arming order. Time moves only
+// when the user asks (sleep/advance); each expiring timer is one step that
+// runs its function: the SYN retransmit timer, a request sock's SYN-ACK
+// timer, a TIME_WAIT expiry, or a sleeping task's SO_RCVTIMEO/SO_SNDTIMEO.
+// Left out: jitter, slack, hrtimers; the kernel's jiffies become ms.
+#include "kernel/model.h"
+
+namespace sockscope {
+
+TimerId mod_timer(Kernel& k, TimerId existing, TimerKind kind, uint32_t owner, int64_t expires) {
+    TimerId t = existing;
+    if (!t || !k.w.timers.contains(t)) t = k.create<TimerId>();
+    KSET(k, t, kind, kind);
+    KSET(k, t, owner, owner);
+    KSET(k, t, expires, expires);
+    k.w.timers[t].seq = k.w.next_timer_seq++;
+    return t;
+}
+
+void del_timer(Kernel& k, TimerId& t) {
+    if (t && k.w.timers.contains(t)) k.destroy(t);
+    t = TimerId{};
+}
+
+bool run_next_timer(Kernel& k, int64_t until) {
+    TimerId best;
+    k.w.timers.each([&](TimerId id, const Timer& tm) {
+        if (tm.expires > until) return;
+        if (!best) { best = id; return; }
+        const Timer& b = k.w.timers[best];
+        if (tm.expires < b.expires || (tm.expires == b.expires && tm.seq < b.seq)) best = id;
+    });
+    if (!best) return false;
+    Timer tm = k.w.timers[best];
+    if (tm.expires > k.w.now) k.w.now = tm.expires;
+    k.destroy(best);
+    KFRAME(k, run_timer_softirq);
+    switch (tm.kind) {
+    case TimerKind::tcp_retransmit: {
+        SockId sk(tm.owner);
+        if (k.w.socks.contains(sk)) tcp_retransmit_timer(k, sk);
+        break;
+    }
+    case TimerKind::reqsk_timer: {
+        ReqId r(tm.owner);
+        if (k.w.reqs.contains(r)) reqsk_timer_handler(k, r);
+        break;
+    }
+    case TimerKind::tw_timer: {
+        TwId tw(tm.owner);
+        if (k.w.tws.contains(tw)) {
+            KSET(k, tw, tw_timer, TimerId{});
+            k.mib_inc(Mib::TW);
+            inet_twsk_kill(k, tw);
+        }
+        break;
+    }
+    case TimerKind::sock_timeout: {
+        TaskId t(tm.owner);
+        if (k.w.tasks.contains(t)) {
+            KSET(k, t, timeout_timer, TimerId{});
+            SocketId s = k.w.tasks[t].wait.sock;
+            if (s && k.w.sockets.contains(s)) finish_wait(k, s, t);
+            try_to_wake_up(k, t);
+        }
+        break;
+    }
+    }
+    return true;
+}
+
+}  // namespace sockscope

@@ -1,0 +1,287 @@
+// machine.cpp — running commands as steps (see machine.h).
+#include "machine.h"
+
+#include "kernel/model.h"
+
+namespace sockscope {
+
+static const char* const kOpNames[] = {
+    "socket", "bind", "listen", "connect", "accept", "accept4", "close", "dup", "dup2", "shutdown",
+    "setsockopt", "getsockopt", "fcntl", "sleep", "fork", "thread", "spawn", "exit", "signal",
+    "kthread_run", "kthread_stop", "sock_create_kern", "kernel_bind", "kernel_listen",
+    "kernel_accept", "sock_release", "sock_register", "inet_register_protosw", "peer", "peer_send",
+    "synflood", "sysctl",
+};
+static_assert(sizeof(kOpNames) / sizeof(kOpNames[0]) == static_cast<size_t>(Op::Count));
+
+const char* op_name(Op op) { return kOpNames[static_cast<size_t>(op)]; }
+
+static TaskId task_by_pid(const World& w, int64_t pid) {
+    TaskId found;
+    w.tasks.each([&](TaskId id, const Task& t) { if (t.pid == pid) found = id; });
+    return found;
+}
+
+static SockAddrIn addr_of(const Command& c) {
+    SockAddrIn a;
+    a.addr = static_cast<uint32_t>(c.a[1]);
+    a.port = static_cast<uint16_t>(c.a[2]);
+    a.len = static_cast<int>(c.a[3]);
+    a.family = static_cast<int>(c.a[4]);
+    return a;
+}
+
+// A kernel socket handle from a script is a SocketId that must be a
+// kernel socket (no file).
+static bool kernel_socket(const World& w, int64_t h, SocketId* out) {
+    if (h <= 0 || h > 0xffffffffLL) return false;
+    SocketId s(static_cast<uint32_t>(h));
+    if (!w.sockets.contains(s) || w.sockets[s].file) return false;
+    *out = s;
+    return true;
+}
+
+Outcome Machine::exec(const Command& c, uint32_t idx) {
+    k.begin_step(StepKind::Syscall, idx, c.task);
+    TaskId t(c.task);
+    int64_t r = 0;
+    const auto& a = c.a;
+    auto i = [&](int n) { return static_cast<int>(a[n]); };
+    switch (c.op) {
+    case Op::Socket: r = sys_socket(k, t, i(0), i(1), i(2)); break;
+    case Op::Bind: r = sys_bind(k, t, i(0), addr_of(c)); break;
+    case Op::Listen: r = sys_listen(k, t, i(0), i(1)); break;
+    case Op::Connect: r = sys_connect(k, t, i(0), addr_of(c)); break;
+    case Op::Accept: r = sys_accept4(k, t, i(0), 0); break;
+    case Op::Accept4: r = sys_accept4(k, t, i(0), i(1)); break;
+    case Op::Close: r = close_fd(k, t, i(0)); break;
+    case Op::Dup: r = sys_dup(k, t, i(0)); break;
+    case Op::Dup2: r = sys_dup2(k, t, i(0), i(1)); break;
+    case Op::Shutdown: r = sys_shutdown(k, t, i(0), i(1)); break;
+    case Op::Setsockopt: r = sys_setsockopt(k, t, i(0), i(1), i(2), a[3], a[4]); break;
+    case Op::Getsockopt: r = sys_getsockopt(k, t, i(0), i(1), i(2)); break;
+    case Op::Fcntl: r = do_fcntl(k, t, i(0), i(1), a[2]); break;
+    case Op::Sleep:
+        advance(a[0] < 0 ? 0 : a[0], idx);
+        r = 0;
+        break;
+    case Op::Fork:
+    case Op::Thread: {
+        TaskId child = kernel_clone(k, t, c.op == Op::Thread, k.w.tasks[t].comm.c_str());
+        r = k.w.tasks[child].pid;
+        break;
+    }
+    case Op::Spawn: {
+        TaskId nt = create_process(k, "proc", static_cast<uint32_t>(a[0]), static_cast<uint32_t>(a[1]), a[2] != 0);
+        r = k.w.tasks[nt].pid;
+        break;
+    }
+    case Op::Exit: task_exit(k, t); r = 0; break;
+    case Op::Signal: {
+        TaskId target = task_by_pid(k.w, a[0]);
+        if (!target) { r = -ESRCH; break; }
+        signal_task(k, target);
+        r = 0;
+        break;
+    }
+    case Op::KthreadRun: {
+        TaskId kt = kthread_run(k, static_cast<uint32_t>(a[0]), static_cast<uint16_t>(a[1]), i(2));
+        r = k.w.tasks[kt].pid;
+        break;
+    }
+    case Op::KthreadStop: r = kthread_stop(k, t, task_by_pid(k.w, a[0])); break;
+    case Op::SockCreateKern: {
+        SocketId s;
+        r = sock_create_kern(k, t, i(0), i(1), i(2), &s);
+        if (r == 0) r = s.v;
+        break;
+    }
+    case Op::KernelBind: {
+        SocketId s;
+        if (!kernel_socket(k.w, a[0], &s)) { r = -EBADF; break; }
+        r = kernel_bind(k, s, addr_of(c));
+        break;
+    }
+    case Op::KernelListen: {
+        SocketId s;
+        if (!kernel_socket(k.w, a[0], &s)) { r = -EBADF; break; }
+        r = kernel_listen(k, s, i(1));
+        break;
+    }
+    case Op::KernelAccept: {
+        SocketId s, ns;
+        if (!kernel_socket(k.w, a[0], &s)) { r = -EBADF; break; }
+        r = kernel_accept(k, t, s, &ns, i(1));
+        if (r == 0) r = ns.v;
+        break;
+    }
+    case Op::SockRelease: {
+        SocketId s;
+        if (!kernel_socket(k.w, a[0], &s)) { r = -EBADF; break; }
+        sock_release(k, s);
+        r = 0;
+        break;
+    }
+    case Op::SockRegister: r = sock_register(k, i(0), c.text.c_str()); break;
+    case Op::ProtoswRegister: {
+        InetProtosw p;
+        p.type = i(1);
+        p.protocol = i(2);
+        switch (a[3]) {
+        case 1: p.prot = ProtKind::tcp_prot; p.ops = OpsKind::inet_stream_ops; p.flags = INET_PROTOSW_ICSK; break;
+        case 2: p.prot = ProtKind::udp_prot; p.ops = OpsKind::inet_dgram_ops; break;
+        case 3: p.prot = ProtKind::raw_prot; p.ops = OpsKind::inet_sockraw_ops; p.flags = INET_PROTOSW_REUSE; break;
+        case 4: p.prot = ProtKind::ping_prot; p.ops = OpsKind::inet_sockraw_ops; p.flags = INET_PROTOSW_REUSE; break;
+        default: r = -EINVAL; break;
+        }
+        if (r == 0) r = inet_register_protosw(k, i(0), p);
+        break;
+    }
+    case Op::PeerCreate: {
+        uint32_t addr = static_cast<uint32_t>(a[0]);
+        if (addr_is_loopback(addr) || addr == 0 || addr_is_multicast(addr) || addr_is_broadcast(addr)) {
+            r = -EADDRNOTAVAIL;
+            break;
+        }
+        r = peer_create(k, c.text.c_str(), addr).v;
+        break;
+    }
+    case Op::PeerSend: {
+        PeerId p(static_cast<uint32_t>(a[0]));
+        if (!k.w.peers.contains(p)) { r = -ESRCH; break; }
+        r = peer_send(k, p, static_cast<uint8_t>(a[1]), static_cast<uint32_t>(a[2]),
+                      static_cast<uint16_t>(a[3]), i(4));
+        break;
+    }
+    case Op::SynFlood: {
+        // N SYNs from N addresses of 10.99.0.0/16, none ever answered.
+        int n = i(2);
+        for (int j = 0; j < n; ++j) {
+            uint32_t addr = 0x0a630000u + static_cast<uint32_t>(j % 65534) + 1;
+            PeerId p;
+            k.w.peers.each([&](PeerId id, const Peer& pe) { if (pe.addr == addr) p = id; });
+            if (!p) p = peer_create(k, "flood", addr);
+            peer_send(k, p, TH_SYN, static_cast<uint32_t>(a[0]), static_cast<uint16_t>(a[1]), -1);
+        }
+        r = n;
+        break;
+    }
+    case Op::Sysctl: {
+        const auto& names = sysctl_names();
+        if (a[0] < 0 || a[0] >= static_cast<int64_t>(names.size())) { r = -ENOENT; break; }
+        r = set_sysctl(k.w, names[static_cast<size_t>(a[0])], a[1], a[2]) ? 0 : -EINVAL;
+        break;
+    }
+    case Op::Count: r = -ENOSYS; break;
+    }
+    Outcome o;
+    if (r == SLEEPING) {
+        o.sleeping = true;
+        return o;
+    }
+    o.ret = r;
+    if (t && c.op != Op::Sleep) k.rec(Ev::Return, ObjKind::Task, 0, t.v, r < 0 ? -1 : r, r < 0 ? -r : 0);
+    return o;
+}
+
+bool Machine::step_pending(uint32_t idx) {
+    if (!k.w.wire.empty()) {
+        k.begin_step(StepKind::Deliver, idx, 0);
+        deliver_next_packet(k);
+        return true;
+    }
+    if (k.w.runqueue.empty()) return false;
+    TaskId t = k.w.runqueue.front();
+    k.w.runqueue.erase(k.w.runqueue.begin());
+    k.link(Ev::LinkDel, ObjKind::Net, 0, Link::runqueue, 0, t.v);
+    if (!k.w.tasks.contains(t)) return true;
+    k.begin_step(StepKind::Resume, idx, t.v);
+    KSET(k, t, on_runqueue, false);
+    Task& task = k.w.tasks[t];
+    if (task.kthread && task.wait.kind != WaitKind::KthreadStop) {
+        kthread_resume(k, t);
+        return true;
+    }
+    int64_t r;
+    switch (task.wait.kind) {
+    case WaitKind::Accept: r = accept_resume(k, t); break;
+    case WaitKind::Connect: r = connect_resume(k, t); break;
+    case WaitKind::KthreadStop:
+        r = task.exit_code;
+        k.w.tasks[t].wait = SyscallFrame{};
+        break;
+    default: return true;  // woken with nothing to finish
+    }
+    if (r != SLEEPING) k.complete(t, r);
+    return true;
+}
+
+void Machine::settle(uint32_t idx) {
+    while (step_pending(idx)) {
+    }
+}
+
+void Machine::advance(int64_t ms, uint32_t idx) {
+    int64_t target = k.w.now + ms;
+    for (;;) {
+        // Is a timer due by target? Peek before opening its step.
+        bool due = false;
+        k.w.timers.each([&](TimerId, const Timer& tm) { if (tm.expires <= target) due = true; });
+        if (!due) break;
+        k.begin_step(StepKind::Timer, idx, 0);
+        run_next_timer(k, target);
+        settle(idx);
+    }
+    k.w.now = target;
+}
+
+// ---------------------------------------------------------------- sysctls
+
+static const std::vector<std::string> kSysctls = {
+    "net.core.somaxconn",
+    "net.ipv4.tcp_max_syn_backlog",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.tcp_abort_on_overflow",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_synack_retries",
+    "net.ipv4.tcp_syn_retries",
+    "net.ipv4.tcp_syn_linear_timeouts",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.ip_nonlocal_bind",
+};
+
+const std::vector<std::string>& Machine::sysctl_names() { return kSysctls; }
+
+bool Machine::sysctl_id(const std::string& name, int* id) {
+    for (size_t i = 0; i < kSysctls.size(); ++i)
+        if (kSysctls[i] == name) { *id = static_cast<int>(i); return true; }
+    return false;
+}
+
+bool Machine::set_sysctl(World& w, const std::string& name, int64_t v1, int64_t v2) {
+    Sysctls& s = w.sysctl;
+    auto iv = static_cast<int>(v1);
+    if (name == "net.core.somaxconn") s.somaxconn = iv;
+    else if (name == "net.ipv4.tcp_max_syn_backlog") s.tcp_max_syn_backlog = iv;
+    else if (name == "net.ipv4.tcp_syncookies") s.tcp_syncookies = iv;
+    else if (name == "net.ipv4.tcp_abort_on_overflow") s.tcp_abort_on_overflow = iv;
+    else if (name == "net.ipv4.ip_local_port_range") {
+        if (v1 < 1 || v2 > 65535 || v1 > v2) return false;
+        s.ip_local_port_range_lo = iv;
+        s.ip_local_port_range_hi = static_cast<int>(v2);
+    } else if (name == "net.ipv4.ip_unprivileged_port_start") s.ip_unprivileged_port_start = iv;
+    else if (name == "net.ipv4.tcp_synack_retries") s.tcp_synack_retries = iv;
+    else if (name == "net.ipv4.tcp_syn_retries") s.tcp_syn_retries = iv;
+    else if (name == "net.ipv4.tcp_syn_linear_timeouts") s.tcp_syn_linear_timeouts = iv;
+    else if (name == "net.ipv4.ping_group_range") {
+        s.ping_group_range_lo = iv;
+        s.ping_group_range_hi = static_cast<int>(v2);
+    } else if (name == "net.ipv4.tcp_fin_timeout") s.tcp_fin_timeout = iv;
+    else if (name == "net.ipv4.ip_nonlocal_bind") s.ip_nonlocal_bind = iv;
+    else return false;
+    return true;
+}
+
+}  // namespace sockscope

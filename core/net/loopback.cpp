@@ -1,0 +1,122 @@
+// loopback.cpp — the wire: drivers/net/loopback.c, net/core/dev.c, and the
+// remote peers a user drives by hand.
+//
+// A segment sent to a loopback address is queued on the wire and delivered
+// later, one delivery per step, first in first out — the kernel delivers
+// it from the softirq before the sending syscall returns, and the model's
+// step driver likewise drains the wire before the next command. A segment
+// for a peer's address lands in that peer's inbox, where the user sees it
+// and answers (or does not) with peer commands. Anything else has no route.
+// Left out: IP itself (TTL, fragments, checksums), ARP, qdiscs, drops.
+#include "kernel/model.h"
+
+namespace sockscope {
+
+static PeerId peer_by_addr(Kernel& k, uint32_t addr) {
+    PeerId found;
+    k.w.peers.each([&](PeerId id, const Peer& p) { if (p.addr == addr) found = id; });
+    return found;
+}
+
+static void record_packet(Kernel& k, Ev ev, const Packet& p, int reason = 0) {
+    if (!k.trace) return;
+    uint32_t idx = static_cast<uint32_t>(k.trace->packets.size());
+    k.trace->packets.push_back(p);
+    k.trace->packets.back().sent_at = k.w.now;
+    k.rec(ev, ObjKind::Packet, 0, idx, reason, 0);
+}
+
+void ip_queue_xmit(Kernel& k, const Packet& in) {
+    KFRAME(k, ip_queue_xmit);
+    Packet p = in;
+    p.serial = k.w.next_packet++;
+    p.sent_at = k.w.now;
+    k.mib_inc(Mib::OutSegs);
+    record_packet(k, Ev::PacketSend, p);
+    if (addr_is_loopback(p.daddr)) {
+        FrameGuard g(k, Fn::loopback_xmit);
+        k.w.wire.push_back(p);
+        return;
+    }
+    if (PeerId peer = peer_by_addr(k, p.daddr)) {
+        k.w.peers[peer].inbox.push_back(p);
+        // what the peer learns from a SYN-ACK: the sequence to acknowledge
+        for (PeerConn& c : k.w.peers[peer].conns)
+            if (c.pport == p.dport && c.lport == p.sport) {
+                if (p.flags & TH_SYN) c.rcv_nxt = p.seq + 1;
+                if (p.flags & TH_RST) c.state = TCP_CLOSE;
+                if ((p.flags & TH_SYN) && (p.flags & TH_ACK)) c.state = TCP_SYN_RECV;
+            }
+        return;
+    }
+    record_packet(k, Ev::PacketDrop, p, static_cast<int>(DropReason::no_route));
+}
+
+bool deliver_next_packet(Kernel& k) {
+    if (k.w.wire.empty()) return false;
+    Packet p = k.w.wire.front();
+    k.w.wire.erase(k.w.wire.begin());
+    KFRAME(k, netif_receive_skb);
+    record_packet(k, Ev::PacketDeliver, p);
+    k.mib_inc(Mib::InSegs);
+    tcp_v4_rcv(k, p);
+    return true;
+}
+
+PeerId peer_create(Kernel& k, const char* name, uint32_t addr) {
+    PeerId id = k.create<PeerId>();
+    k.w.peers[id].name = name;
+    KSET(k, id, addr, addr);
+    KSET(k, id, next_port, static_cast<uint16_t>(40000));
+    return id;
+}
+
+// A peer sends one segment to the model's laddr:lport. flags TH_SYN opens
+// a new connection (a fresh source port); TH_ACK/TH_RST/TH_FIN use the
+// newest connection to that address (or conn_index when >= 0).
+int peer_send(Kernel& k, PeerId id, uint8_t flags, uint32_t laddr, uint16_t lport, int conn_index) {
+    Peer& peer = k.w.peers[id];
+    PeerConn* c = nullptr;
+    if (flags == TH_SYN) {
+        PeerConn nc;
+        nc.laddr = laddr;
+        nc.lport = lport;
+        nc.pport = peer.next_port;
+        nc.snd_nxt = secure_tcp_seq(k);
+        nc.state = TCP_SYN_SENT;
+        KSET(k, id, next_port, static_cast<uint16_t>(k.w.peers[id].next_port + 1));
+        k.w.peers[id].conns.push_back(nc);
+        c = &k.w.peers[id].conns.back();
+    } else {
+        auto& conns = k.w.peers[id].conns;
+        if (conn_index >= 0 && conn_index < static_cast<int>(conns.size())) {
+            c = &conns[conn_index];
+        } else {
+            for (size_t i = conns.size(); i-- > 0;)
+                if (conns[i].laddr == laddr && conns[i].lport == lport) { c = &conns[i]; break; }
+        }
+        if (!c) return -ENOTCONN;
+    }
+    Packet p;
+    p.saddr = k.w.peers[id].addr;
+    p.sport = c->pport;
+    p.daddr = laddr;
+    p.dport = lport;
+    p.flags = flags;
+    p.seq = c->snd_nxt;
+    if (flags & TH_ACK) p.ack_seq = c->rcv_nxt;
+    if (flags & (TH_SYN | TH_FIN)) {
+        if (flags == TH_SYN) p.seq = c->snd_nxt;
+        if (!(flags & TH_SYN)) c->snd_nxt += 1;
+    }
+    if (flags == TH_SYN) c->snd_nxt += 1;
+    if (flags == TH_ACK && c->state == TCP_SYN_RECV) c->state = TCP_ESTABLISHED;
+    if (flags & TH_RST) c->state = TCP_CLOSE;
+    p.serial = k.w.next_packet++;
+    p.sent_at = k.w.now;
+    record_packet(k, Ev::PacketSend, p);
+    k.w.wire.push_back(p);
+    return 0;
+}
+
+}  // namespace sockscope
