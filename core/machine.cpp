@@ -41,8 +41,17 @@ static bool kernel_socket(const World& w, int64_t h, SocketId* out) {
     return true;
 }
 
+// Opens a step unless the replay budget is spent.
+static bool begin(Machine& m, StepKind kind, uint32_t idx, uint32_t task) {
+    if (m.budget == 0) return false;
+    if (m.budget > 0) --m.budget;
+    ++m.steps_run;
+    m.k.begin_step(kind, idx, task);
+    return true;
+}
+
 Outcome Machine::exec(const Command& c, uint32_t idx) {
-    k.begin_step(StepKind::Syscall, idx, c.task);
+    if (!begin(*this, StepKind::Syscall, idx, c.task)) return Outcome{true, 0};
     TaskId t(c.task);
     int64_t r = 0;
     const auto& a = c.a;
@@ -58,7 +67,7 @@ Outcome Machine::exec(const Command& c, uint32_t idx) {
     case Op::Dup: r = sys_dup(k, t, i(0)); break;
     case Op::Dup2: r = sys_dup2(k, t, i(0), i(1)); break;
     case Op::Shutdown: r = sys_shutdown(k, t, i(0), i(1)); break;
-    case Op::Setsockopt: r = sys_setsockopt(k, t, i(0), i(1), i(2), a[3], a[4]); break;
+    case Op::Setsockopt: r = sys_setsockopt(k, t, i(0), i(1), i(2), a[3], a[4], i(5)); break;
     case Op::Getsockopt: r = sys_getsockopt(k, t, i(0), i(1), i(2)); break;
     case Op::Fcntl: r = do_fcntl(k, t, i(0), i(1), a[2]); break;
     case Op::Sleep:
@@ -185,17 +194,17 @@ Outcome Machine::exec(const Command& c, uint32_t idx) {
 }
 
 bool Machine::step_pending(uint32_t idx) {
+    if (!has_pending()) return false;
     if (!k.w.wire.empty()) {
-        k.begin_step(StepKind::Deliver, idx, 0);
+        if (!begin(*this, StepKind::Deliver, idx, 0)) return false;
         deliver_next_packet(k);
         return true;
     }
-    if (k.w.runqueue.empty()) return false;
+    if (!begin(*this, StepKind::Resume, idx, k.w.runqueue.front().v)) return false;
     TaskId t = k.w.runqueue.front();
     k.w.runqueue.erase(k.w.runqueue.begin());
     k.link(Ev::LinkDel, ObjKind::Net, 0, Link::runqueue, 0, t.v);
     if (!k.w.tasks.contains(t)) return true;
-    k.begin_step(StepKind::Resume, idx, t.v);
     KSET(k, t, on_runqueue, false);
     Task& task = k.w.tasks[t];
     if (task.kthread && task.wait.kind != WaitKind::KthreadStop) {
@@ -228,7 +237,7 @@ void Machine::advance(int64_t ms, uint32_t idx) {
         bool due = false;
         k.w.timers.each([&](TimerId, const Timer& tm) { if (tm.expires <= target) due = true; });
         if (!due) break;
-        k.begin_step(StepKind::Timer, idx, 0);
+        if (!begin(*this, StepKind::Timer, idx, 0)) return;
         run_next_timer(k, target);
         settle(idx);
     }

@@ -21,7 +21,8 @@ namespace sockscope {
 enum class Op : uint8_t {
     // syscalls (task = the caller)
     Socket, Bind, Listen, Connect, Accept, Accept4, Close, Dup, Dup2, Shutdown,
-    Setsockopt, Getsockopt, Fcntl,
+    Setsockopt,   // fd, level, optname, v1, v2, optlen (4: an int, 8: two ints)
+    Getsockopt, Fcntl,
     // tasks and time
     Sleep, Fork, Thread, Spawn, Exit, Signal,
     // the in-kernel API (sockets are named by SocketId)
@@ -64,6 +65,12 @@ public:
     // each followed by settle).
     void advance(int64_t ms, uint32_t command_index);
     bool has_pending() const { return !k.w.wire.empty() || !k.w.runqueue.empty(); }
+
+    // Replay support: when budget >= 0, at most that many more steps run;
+    // further steps are refused (exec returns without acting, settle and
+    // advance stop). -1 = unlimited.
+    int64_t budget = -1;
+    uint64_t steps_run = 0;          // steps begun so far by this machine
 
     // Sysctl by name ("net.core.somaxconn"); false if unknown. Values with
     // two numbers (ip_local_port_range) take both.

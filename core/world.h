@@ -135,7 +135,8 @@ struct Socket {                          // struct socket + its sockfs inode
 // sk_flags bits the model uses (enum sock_flags)
 enum SockFlag : uint32_t {
     SOCK_DEAD = 1u << 0, SOCK_DONE = 1u << 1, SOCK_ZAPPED = 1u << 3,
-    SOCK_LINGER = 1u << 5,
+    SOCK_LINGER = 1u << 5, SOCK_KEEPOPEN = 1u << 6, SOCK_BROADCAST = 1u << 7,
+    SOCK_URGINLINE = 1u << 8, SOCK_LOCALROUTE = 1u << 9,
 };
 
 struct Sock {                            // sock + inet_sock + icsk + tcp_sock

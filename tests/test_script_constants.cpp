@@ -1,35 +1,31 @@
 // Tests for core/script/constants.cpp: the Linux spellings of uapi.h.
-//
-// uapi.h is included first: libstdc++ headers pull in <cerrno>, whose macros
-// share the names of uapi.h's errno enumerators.
-#include "uapi.h"
-
-// Every errno enumerator of uapi.h, taken before any header can define the
-// same names as macros.
-namespace {
-namespace k = sockscope;
-constexpr int kUapiErrnos[] = {
-    k::EPERM, k::ENOENT, k::ESRCH, k::EINTR, k::EIO, k::ENXIO, k::E2BIG,
-    k::ENOEXEC, k::EBADF, k::ECHILD, k::EAGAIN, k::ENOMEM, k::EACCES, k::EFAULT,
-    k::EBUSY, k::EEXIST, k::ENODEV, k::ENOTDIR, k::EINVAL, k::ENFILE, k::EMFILE,
-    k::ENOTTY, k::ENOSPC, k::EPIPE, k::ERANGE, k::ENOSYS, k::ENOTSOCK,
-    k::EDESTADDRREQ, k::EMSGSIZE, k::EPROTOTYPE, k::ENOPROTOOPT,
-    k::EPROTONOSUPPORT, k::ESOCKTNOSUPPORT, k::EOPNOTSUPP, k::EPFNOSUPPORT,
-    k::EAFNOSUPPORT, k::EADDRINUSE, k::EADDRNOTAVAIL, k::ENETDOWN,
-    k::ENETUNREACH, k::ENETRESET, k::ECONNABORTED, k::ECONNRESET, k::ENOBUFS,
-    k::EISCONN, k::ENOTCONN, k::ESHUTDOWN, k::ETIMEDOUT, k::ECONNREFUSED,
-    k::EHOSTDOWN, k::EHOSTUNREACH, k::EALREADY, k::EINPROGRESS, k::ERESTARTSYS,
-};
-}  // namespace
-
 #include <gtest/gtest.h>
 
 #include <set>
 #include <string>
 
 #include "script/constants.h"
+#include "uapi.h"
 
 using namespace sockscope::script;
+namespace k = sockscope;
+
+namespace {
+// Every errno name the model knows (uapi.h takes them from <cerrno>, plus
+// the kernel-internal ERESTARTSYS).
+constexpr int kUapiErrnos[] = {
+    EPERM, ENOENT, ESRCH, EINTR, EIO, ENXIO, E2BIG,
+    ENOEXEC, EBADF, ECHILD, EAGAIN, ENOMEM, EACCES, EFAULT,
+    EBUSY, EEXIST, ENODEV, ENOTDIR, EINVAL, ENFILE, EMFILE,
+    ENOTTY, ENOSPC, EPIPE, ERANGE, ENOSYS, ENOTSOCK,
+    EDESTADDRREQ, EMSGSIZE, EPROTOTYPE, ENOPROTOOPT,
+    EPROTONOSUPPORT, ESOCKTNOSUPPORT, EOPNOTSUPP, EPFNOSUPPORT,
+    EAFNOSUPPORT, EADDRINUSE, EADDRNOTAVAIL, ENETDOWN,
+    ENETUNREACH, ENETRESET, ECONNABORTED, ECONNRESET, ENOBUFS,
+    EISCONN, ENOTCONN, ESHUTDOWN, ETIMEDOUT, ECONNREFUSED,
+    EHOSTDOWN, EHOSTUNREACH, EALREADY, EINPROGRESS, k::ERESTARTSYS,
+};
+}  // namespace
 
 TEST(ScriptConstants, FamiliesResolveInBothSpellings) {
     EXPECT_EQ(lookup_constant("AF_INET"), 2);

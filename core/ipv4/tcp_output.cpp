@@ -27,7 +27,7 @@ uint32_t secure_tcp_seq(Kernel& k) {
 static Packet make_packet(const Sock& s, uint8_t flags) {
     Packet p;
     p.saddr = s.inet_saddr ? s.inet_saddr : s.inet_rcv_saddr;
-    p.sport = s.inet_num;
+    p.sport = s.inet_sport;  // still set after the port went back to the table
     p.daddr = s.inet_daddr;
     p.dport = s.inet_dport;
     p.flags = flags;

@@ -72,7 +72,7 @@ int accept_resume(Kernel& k, TaskId t);
 int sys_connect(Kernel& k, TaskId t, int fd, const SockAddrIn& a);
 int connect_resume(Kernel& k, TaskId t);
 int sys_shutdown(Kernel& k, TaskId t, int fd, int how);
-int sys_setsockopt(Kernel& k, TaskId t, int fd, int level, int optname, int64_t v1, int64_t v2);
+int sys_setsockopt(Kernel& k, TaskId t, int fd, int level, int optname, int64_t v1, int64_t v2, int optlen);
 int64_t sys_getsockopt(Kernel& k, TaskId t, int fd, int level, int optname);
 void sock_close(Kernel& k, FileId f);
 void __sock_release(Kernel& k, SocketId sock, bool has_file);
@@ -86,7 +86,7 @@ int kernel_accept(Kernel& k, TaskId t, SocketId sock, SocketId* newsock, int fla
 // ---------------------------------------------------------------- net/core/sock.c
 SockId sk_alloc(Kernel& k, TaskId t, int family, ProtKind prot, bool kern);
 void sock_init_data(Kernel& k, SocketId sock, SockId sk);
-int sk_setsockopt(Kernel& k, SockId sk, int optname, int64_t v1, int64_t v2);
+int sk_setsockopt(Kernel& k, SockId sk, int optname, int64_t v1, int64_t v2, int optlen);
 int64_t sk_getsockopt(Kernel& k, SocketId sock, int optname);
 int sock_error(Kernel& k, SockId sk);
 void sk_state_change(Kernel& k, SockId sk);   // sock_def_wakeup

@@ -31,7 +31,18 @@ void sock_init_data(Kernel& k, SocketId sock, SockId sk) {
     KSET(k, sk, sk_flags, k.w.socks[sk].sk_flags | SOCK_ZAPPED);
 }
 
-int sk_setsockopt(Kernel& k, SockId sk, int optname, int64_t v1, int64_t v2) {
+// The boolean options kept as sk_flags bits.
+static uint32_t flag_of(int optname) {
+    switch (optname) {
+    case SO_KEEPALIVE: return SOCK_KEEPOPEN;
+    case SO_BROADCAST: return SOCK_BROADCAST;
+    case SO_OOBINLINE: return SOCK_URGINLINE;
+    case SO_DONTROUTE: return SOCK_LOCALROUTE;
+    default: return 0;
+    }
+}
+
+int sk_setsockopt(Kernel& k, SockId sk, int optname, int64_t v1, int64_t v2, int optlen) {
     KFRAME(k, sk_setsockopt);
     bool valbool = v1 != 0;
     switch (optname) {
@@ -43,6 +54,7 @@ int sk_setsockopt(Kernel& k, SockId sk, int optname, int64_t v1, int64_t v2) {
         KSET(k, sk, sk_reuseport, valbool ? 1 : 0);
         KRET(0);
     case SO_LINGER:
+        if (optlen < 8) KRET(-EINVAL);  // sizeof(struct linger)
         if (!valbool) {
             KSET(k, sk, sk_flags, k.w.socks[sk].sk_flags & ~SOCK_LINGER);
         } else {
@@ -59,8 +71,12 @@ int sk_setsockopt(Kernel& k, SockId sk, int optname, int64_t v1, int64_t v2) {
     case SO_KEEPALIVE:
     case SO_DONTROUTE:
     case SO_BROADCAST:
-    case SO_OOBINLINE:
-        KRET(0);  // accepted; nothing in the model depends on them
+    case SO_OOBINLINE: {
+        // kept, so getsockopt reads them back; nothing else depends on them
+        uint32_t f = flag_of(optname), flags = k.w.socks[sk].sk_flags;
+        KSET(k, sk, sk_flags, valbool ? (flags | f) : (flags & ~f));
+        KRET(0);
+    }
     default:
         // SO_TYPE, SO_ERROR, SO_ACCEPTCONN ... are read-only.
         KRET(-ENOPROTOOPT);
@@ -91,7 +107,7 @@ int64_t sk_getsockopt(Kernel& k, SocketId sock, int optname) {
     case SO_KEEPALIVE:
     case SO_DONTROUTE:
     case SO_BROADCAST:
-    case SO_OOBINLINE: KRET(0);
+    case SO_OOBINLINE: KRET((s.sk_flags & flag_of(optname)) ? 1 : 0);
     default: KRET(-ENOPROTOOPT);
     }
 }

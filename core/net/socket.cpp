@@ -297,13 +297,17 @@ int sys_shutdown(Kernel& k, TaskId t, int fd, int how) {
 
 // ================================================================ 5 options
 
-int sys_setsockopt(Kernel& k, TaskId t, int fd, int level, int optname, int64_t v1, int64_t v2) {
+// Levels other than SOL_SOCKET go to the protocol (tcp_setsockopt,
+// udp_setsockopt), which hands unknown levels to ip_setsockopt: that answers
+// ENOPROTOOPT for a level it does not know, where ip_getsockopt answers
+// EOPNOTSUPP — an asymmetry of the kernel the model keeps.
+int sys_setsockopt(Kernel& k, TaskId t, int fd, int level, int optname, int64_t v1, int64_t v2, int optlen) {
     KFRAME(k, __sys_setsockopt);
     SocketId sock;
     int err = lookup_socket(k, t, fd, &sock);
     if (err) KRET(err);
     SockId sk = k.w.sockets[sock].sk;
-    if (level == SOL_SOCKET) KRET(sk_setsockopt(k, sk, optname, v1, v2));
+    if (level == SOL_SOCKET) KRET(sk_setsockopt(k, sk, optname, v1, v2, optlen));
     if (level == SOL_TCP && k.w.socks[sk].sk_prot == ProtKind::tcp_prot) {
         if (optname == 1 /* TCP_NODELAY */) {
             KSET(k, sk, nonagle, v1 ? 1 : 0);
@@ -323,9 +327,10 @@ int64_t sys_getsockopt(Kernel& k, TaskId t, int fd, int level, int optname) {
         KRET(static_cast<int>(v));
     }
     SockId sk = k.w.sockets[sock].sk;
-    if (level == SOL_TCP && k.w.socks[sk].sk_prot == ProtKind::tcp_prot && optname == 1)
-        KRET(k.w.socks[sk].nonagle);
-    KRET(-ENOPROTOOPT);
+    bool tcp = k.w.socks[sk].sk_prot == ProtKind::tcp_prot;
+    if (level == SOL_TCP && tcp) KRET(optname == 1 ? k.w.socks[sk].nonagle : -ENOPROTOOPT);
+    if (level == SOL_IP) KRET(-ENOPROTOOPT);
+    KRET(-EOPNOTSUPP);  // ip_getsockopt: not SOL_IP
 }
 
 // ================================================================ 6 release

@@ -4,18 +4,12 @@
 // Where Linux has two spellings for one number (EWOULDBLOCK and EAGAIN,
 // PF_INET and AF_INET) both are listed; the first one listed is the one
 // printed (errno_name(11) is "EAGAIN").
-//
-// uapi.h comes first, on purpose: it spells the errno values as enumerators,
-// and libstdc++'s <string> pulls in <cerrno>, whose macros of the same names
-// would otherwise rewrite the enum declaration. Once the enum is declared,
-// later uses of a name expand to the libc macro, which on x86-64 Linux has
-// the same value.
-#include "uapi.h"
-
 #include "script/constants.h"
 
 #include <string>
 #include <unordered_map>
+
+#include "uapi.h"
 
 namespace sockscope::script {
 
