@@ -51,6 +51,9 @@ void tcp_connect(Kernel& k, SockId sk) {
     KSET(k, sk, snd_nxt, k.w.socks[sk].snd_isn + 1);
     KSET(k, sk, icsk_rto, 1000);
     KSET(k, sk, icsk_retransmits, 0);
+    // tcp_connect_init: a fresh connection forgets the last one's error
+    KSET(k, sk, sk_err, 0);
+    KSET(k, sk, sk_flags, k.w.socks[sk].sk_flags & ~SOCK_DONE);
     k.mib_inc(Mib::ActiveOpens);
     ip_queue_xmit(k, syn);
     arm_retransmit(k, sk);
