@@ -186,14 +186,21 @@ Outcome Machine::exec(const Command& c, uint32_t idx) {
     Outcome o;
     if (r == SLEEPING) {
         o.sleeping = true;
-        return o;
+    } else {
+        o.ret = r;
+        if (t && c.op != Op::Sleep) k.rec(Ev::Return, ObjKind::Task, 0, t.v, r < 0 ? -1 : r, r < 0 ? -r : 0);
     }
-    o.ret = r;
-    if (t && c.op != Op::Sleep) k.rec(Ev::Return, ObjKind::Task, 0, t.v, r < 0 ? -1 : r, r < 0 ? -r : 0);
+    if (after_step && c.op != Op::Sleep) after_step(*this);
     return o;
 }
 
 bool Machine::step_pending(uint32_t idx) {
+    bool ran = step_pending_inner(idx);
+    if (ran && after_step) after_step(*this);
+    return ran;
+}
+
+bool Machine::step_pending_inner(uint32_t idx) {
     if (!has_pending()) return false;
     if (!k.w.wire.empty()) {
         if (!begin(*this, StepKind::Deliver, idx, 0)) return false;
@@ -239,6 +246,7 @@ void Machine::advance(int64_t ms, uint32_t idx) {
         if (!due) break;
         if (!begin(*this, StepKind::Timer, idx, 0)) return;
         run_next_timer(k, target);
+        if (after_step) after_step(*this);
         settle(idx);
     }
     k.w.now = target;

@@ -11,6 +11,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,11 @@ public:
     // advance stop). -1 = unlimited.
     int64_t budget = -1;
     uint64_t steps_run = 0;          // steps begun so far by this machine
+
+    // Called after every step (tests hang the invariant checker here).
+    std::function<void(const Machine&)> after_step;
+
+    bool step_pending_inner(uint32_t command_index);
 
     // Sysctl by name ("net.core.somaxconn"); false if unknown. Values with
     // two numbers (ip_local_port_range) take both.

@@ -378,6 +378,7 @@ struct World {
     uint64_t next_packet = 1;
     uint64_t next_timer_seq = 1;
     uint32_t isn_state = 0x2545F491;     // seeded ISN generator
+    uint32_t table_perturb = 0;          // __inet_hash_connect's moving start
     int orphan_count = 0;
     int nr_files = 0;
 

@@ -17,6 +17,7 @@
 
 #include "app/cli/repl.h"
 #include "history.h"
+#include "invariants.h"
 #include "script/interp.h"
 #include "script/parser.h"
 
@@ -24,7 +25,8 @@ using namespace sockscope;
 
 namespace {
 
-int run_scripts(const std::vector<std::string>& files, const std::vector<std::string>& sysctls, bool trace) {
+int run_scripts(const std::vector<std::string>& files, const std::vector<std::string>& sysctls, bool trace,
+                bool check) {
     int status = 0;
     for (const std::string& f : files) {
         std::ifstream in(f, std::ios::binary);
@@ -51,7 +53,20 @@ int run_scripts(const std::vector<std::string>& files, const std::vector<std::st
         script::Interp interp(h);
         interp.trace_steps = trace;
         interp.print = [](const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); };
+        // --check: the invariant checker after every step; the first
+        // violation is reported and fails the run.
+        int broken = 0;
+        if (check)
+            h.live().after_step = [&](const Machine& m) {
+                if (broken) return;
+                auto v = check_invariants(m.k.w);
+                if (v.empty()) return;
+                broken = 1;
+                std::printf("%s: invariant broken after step %llu: %s\n", f.c_str(),
+                            static_cast<unsigned long long>(h.step_count()), v.front().c_str());
+            };
         int rc = interp.run_program(std::get<script::Program>(parsed));
+        if (broken) rc = rc == 2 ? 2 : 1;
         std::fflush(stdout);
         if (rc == 2) return 2;
         if (rc) status = 1;
@@ -67,15 +82,16 @@ int main(int argc, char** argv) {
 
     auto* run = app.add_subcommand("run", "run scripts headlessly and check their expectations");
     std::vector<std::string> files, sysctls;
-    bool trace = false;
+    bool trace = false, check = false;
     run->add_option("files", files, "script files")->required();
+    run->add_flag("--check", check, "run the invariant checker after every step");
     run->add_option("--sysctl", sysctls, "set a sysctl before the run, e.g. net.core.somaxconn=128");
     run->add_flag("--trace", trace, "print every step's kernel frames");
 
     auto* repl = app.add_subcommand("repl", "the script language, interactively");
 
     CLI11_PARSE(app, argc, argv);
-    if (run->parsed()) return run_scripts(files, sysctls, trace);
+    if (run->parsed()) return run_scripts(files, sysctls, trace, check);
     if (repl->parsed() || app.get_subcommands().empty()) return app::run_repl();
     return 0;
 }

@@ -127,8 +127,9 @@ int inet_hash_connect(Kernel& k, SockId sk) {
         if (remaining > 1) remaining &= ~1;
         uint16_t chosen = 0;
         BucketId ctb;
+        int start = static_cast<int>(k.w.table_perturb % static_cast<uint32_t>(remaining)) & ~1;
         // First pass: ports of low's parity (even), then the other parity.
-        for (int offset = 0; offset < 2 && !chosen; ++offset) {
+        for (int offset = start; offset < start + 2 && !chosen; ++offset) {
             int port = low + offset;
             for (int i = 0; i < remaining; i += 2, port += 2) {
                 if (port >= high) port -= remaining;
@@ -142,9 +143,11 @@ int inet_hash_connect(Kernel& k, SockId sk) {
                         continue;
                     chosen = static_cast<uint16_t>(port);
                     ctb = tb;
+                    k.w.table_perturb += static_cast<uint32_t>(i + 2);
                     break;
                 }
                 chosen = static_cast<uint16_t>(port);
+                k.w.table_perturb += static_cast<uint32_t>(i + 2);
                 break;
             }
         }

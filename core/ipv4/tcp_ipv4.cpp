@@ -178,7 +178,13 @@ void tcp_v4_rcv(Kernel& k, const Packet& p) {
                 return;
             }
             if (e.kind == ObjKind::Tw) {
-                tcp_timewait_state_process(k, TwId(e.id), p);
+                bool tw_syn = false;
+                tcp_timewait_state_process(k, TwId(e.id), p, &tw_syn);
+                if (!tw_syn) return;
+                // the timewait sock is gone: a listener may take the SYN
+                SockId l = inet_lookup_listener(k, p);
+                if (l) tcp_v4_do_rcv(k, l, p);
+                else tcp_v4_send_reset(k, p);
                 return;
             }
             tcp_v4_do_rcv(k, SockId(e.id), p);

@@ -135,7 +135,7 @@ static void tw_reschedule(Kernel& k, TwId tw, int64_t ms) {
     KSET(k, tw, tw_timer, tm);
 }
 
-void tcp_timewait_state_process(Kernel& k, TwId tw, const Packet& p) {
+void tcp_timewait_state_process(Kernel& k, TwId tw, const Packet& p, bool* tw_syn) {
     KFRAME(k, tcp_timewait_state_process);
     const TimewaitSock& t = k.w.tws[tw];
     if (t.tw_substate == TCP_FIN_WAIT2) {
@@ -161,11 +161,15 @@ void tcp_timewait_state_process(Kernel& k, TwId tw, const Packet& p) {
         tw_send(k, tw, TH_ACK);
         return;
     }
-    if (p.flags & TH_SYN) {
-        // A new SYN on the same 4-tuple: answered with an ACK (no reuse
-        // in the model).
-        tw_send(k, tw, TH_ACK);
+    if ((p.flags & TH_SYN) && !(p.flags & (TH_RST | TH_ACK)) &&
+        static_cast<int32_t>(p.seq - t.tw_rcv_nxt) > 0) {
+        // TCP_TW_SYN: a new connection on the same 4-tuple with a higher
+        // sequence number ends TIME_WAIT early; a listener takes the SYN.
+        *tw_syn = true;
+        inet_twsk_kill(k, tw);
+        return;
     }
+    tw_send(k, tw, TH_ACK);  // out of window: tell the sender where we are
 }
 
 }  // namespace sockscope

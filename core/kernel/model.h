@@ -160,7 +160,7 @@ bool sk_acceptq_is_full(Kernel& k, SockId sk);
 // ---------------------------------------------------------------- net/ipv4/tcp_minisocks.c
 SockId tcp_check_req(Kernel& k, ReqId req, const Packet& p, bool* to_listener);
 void tcp_time_wait(Kernel& k, SockId sk, int state, int timeo_ms);
-void tcp_timewait_state_process(Kernel& k, TwId tw, const Packet& p);
+void tcp_timewait_state_process(Kernel& k, TwId tw, const Packet& p, bool* tw_syn);
 void inet_twsk_kill(Kernel& k, TwId tw);
 
 // ---------------------------------------------------------------- net/ipv4/tcp_output.c, tcp_timer.c
