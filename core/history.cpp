@@ -11,7 +11,9 @@ History::History(World boot, uint32_t checkpoint_every) : live_(boot), every_(ch
 }
 
 void History::reset(World boot) {
+    auto hook = live_.after_step;
     live_ = Machine(boot);
+    live_.after_step = hook;
     live_.k.trace = &trace_;
     trace_.clear();
     entries_.clear();
@@ -113,7 +115,9 @@ bool History::branch_at(uint64_t n) {
     trace_.packets.resize(pk_end);
     while (cps_.size() > 1 && cps_.back().steps > n) cps_.pop_back();
     steps_at_last_cp_ = cps_.back().steps;
+    auto hook = live_.after_step;
     live_ = Machine(std::move(w));
+    live_.after_step = hook;
     live_.k.trace = &trace_;
     return true;
 }

@@ -455,19 +455,27 @@ void Session::w_steps(const std::vector<std::string>& a) {
 
 void Session::w_history(const std::vector<std::string>&) {
     const auto& es = history_.entries();
-    std::string s = "   #  steps      command\n";
+    std::vector<std::string> steps(es.size());
+    size_t width = 5;
     for (size_t i = 0; i < es.size(); ++i) {
         const History::Entry& e = es[i];
-        std::string steps = e.steps == 0 ? "-"
-                            : e.steps == 1 ? std::to_string(e.first_step)
-                                           : std::to_string(e.first_step) + "-" + std::to_string(e.first_step + e.steps - 1);
+        steps[i] = e.steps == 0   ? "-"
+                   : e.steps == 1 ? std::to_string(e.first_step)
+                                  : std::to_string(e.first_step) + "-" + std::to_string(e.first_step + e.steps - 1);
+        width = std::max(width, steps[i].size());
+    }
+    std::string head = "   #  steps";
+    head.resize(6 + width + 2, ' ');
+    std::string s = head + "command\n";
+    for (size_t i = 0; i < es.size(); ++i) {
         char num[24];
         std::snprintf(num, sizeof num, "%4zu", i + 1);
-        std::string line = std::string(num) + "  " + steps;
-        line.resize(std::max<size_t>(line.size() + 1, 17), ' ');
-        s += line + e.cmd.text + "\n";
+        std::string line = std::string(num) + "  " + steps[i];
+        line.resize(6 + width + 2, ' ');
+        s += line + es[i].cmd.text + "\n";
     }
-    s += plural(history_.step_count(), "step", "steps") + " so far; back N undoes commands, goto STEP returns to just before a step\n";
+    s += plural(history_.step_count(), "step", "steps") +
+         " so far; back N undoes commands, goto STEP returns to just before a step\n";
     out(s);
 }
 
@@ -503,8 +511,8 @@ void Session::w_goto(const std::vector<std::string>& a) {
     }
     uint64_t total = history_.step_count();
     if (*v > total) {
-        out("there is no step " + std::to_string(*v) + "; the steps so far are " + std::to_string(base_steps_) + " to " +
-            std::to_string(total == 0 ? 0 : total - 1) + "\n");
+        out("there is no step " + std::to_string(*v) + " yet; goto takes " + std::to_string(base_steps_) + " to " +
+            std::to_string(total) + " (" + std::to_string(total) + " is now)\n");
         return;
     }
     if (*v < base_steps_) {
@@ -649,7 +657,7 @@ int run_repl() {
     // Ctrl-C while the model runs cannot stop it; say so instead of dying.
     struct sigaction sa {};
     sa.sa_handler = [](int) {
-        static const char msg[] = "\n(the model finishes the step it is in; Ctrl-D or quit leaves)\n";
+        static const char msg[] = "\n(a command runs to its end once started; Ctrl-\\ ends sockscope at once)\n";
         ssize_t r = write(STDOUT_FILENO, msg, sizeof msg - 1);
         (void)r;
     };

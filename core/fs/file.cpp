@@ -11,8 +11,6 @@ namespace sockscope {
 
 namespace {
 
-FilesStruct& files_of(Kernel& k, TaskId t) { return k.w.files_structs[k.w.tasks[t].files]; }
-
 // expand_files: grow to hold slot `fd` (NR_OPEN_DEFAULT 64, then doubling).
 void expand_files(FilesStruct& fs, int fd) {
     if (fd < static_cast<int>(fs.fd.size())) return;

@@ -144,6 +144,7 @@ void Interp::after_steps(uint64_t first) {
 }
 
 void Interp::report(const Statement& s, const Result& r) {
+    last_result = r;
     if (echo) print(format_call_line(s, r) + "\n");
     if (!s.expect) return;
     if (expect_matches(*s.expect, r)) {
@@ -294,6 +295,7 @@ bool Interp::run_line(const Line& line, const std::string& f) {
         (void)before;
         bool slept = r.err == -1 && world().tasks.contains(current) &&
                      world().tasks[current].state == TASK_INTERRUPTIBLE && spec->kind != CmdKind::Query;
+        last_slept = slept;
         if (slept) {
             pending_[current.v] = Pending{s, f};
             if (echo) print(s.text + " ... blocks (the task sleeps)\n");
@@ -308,6 +310,7 @@ bool Interp::run_line(const Line& line, const std::string& f) {
                 });
         }
         if (spec->kind != CmdKind::Meta) report(s, r);
+        else last_result = r;
         return true;
     } catch (const ScriptError& e) {
         print(format_error(f, e.pos, e.msg) + "\n");

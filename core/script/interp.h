@@ -52,6 +52,10 @@ public:
     void finish(const std::string& file);
 
     int passed = 0, failed = 0;
+    // The result of the last statement that finished (tests read it), and
+    // whether the last statement put its task to sleep instead.
+    Result last_result;
+    bool last_slept = false;
     bool trace_steps = false;          // print each step's kernel frames
     bool echo = true;                  // print "TEXT = RESULT" lines
 
