@@ -145,6 +145,10 @@ std::vector<std::string> check_invariants(const World& w) {
         }
     }
     // ---- timers ----
+    if (w.timer_queue.size() != w.timers.size()) o.bad("timer queue holds ", std::to_string(w.timer_queue.size()), " entries for ", std::to_string(w.timers.size()), " timers");
+    for (const auto& [exp, seq, tid] : w.timer_queue)
+        if (!w.timers.contains(TimerId(tid)) || w.timers[TimerId(tid)].expires != exp || w.timers[TimerId(tid)].seq != seq)
+            o.bad("timer queue entry for timer#", std::to_string(tid), " is stale");
     w.timers.each([&](TimerId tid, const Timer& t) {
         bool ok = false;
         switch (t.kind) {

@@ -1,7 +1,10 @@
 // machine.cpp — running commands as steps (see machine.h).
 #include "machine.h"
 
+#include <iterator>
+
 #include "kernel/model.h"
+#include "sysctl_names.h"
 
 namespace sockscope {
 
@@ -76,7 +79,8 @@ Outcome Machine::exec(const Command& c, uint32_t idx) {
         break;
     case Op::Fork:
     case Op::Thread: {
-        TaskId child = kernel_clone(k, t, c.op == Op::Thread, k.w.tasks[t].comm.c_str());
+        std::string comm = k.w.tasks[t].comm;  // a copy: cloning may move the task table
+        TaskId child = kernel_clone(k, t, c.op == Op::Thread, comm.c_str());
         r = k.w.tasks[child].pid;
         break;
     }
@@ -152,6 +156,7 @@ Outcome Machine::exec(const Command& c, uint32_t idx) {
             r = -EADDRNOTAVAIL;
             break;
         }
+        if (peer_at(k.w, addr)) { r = -EADDRINUSE; break; }
         r = peer_create(k, c.text.c_str(), addr).v;
         break;
     }
@@ -167,8 +172,7 @@ Outcome Machine::exec(const Command& c, uint32_t idx) {
         int n = i(2);
         for (int j = 0; j < n; ++j) {
             uint32_t addr = 0x0a630000u + static_cast<uint32_t>(j % 65534) + 1;
-            PeerId p;
-            k.w.peers.each([&](PeerId id, const Peer& pe) { if (pe.addr == addr) p = id; });
+            PeerId p = peer_at(k.w, addr);
             if (!p) p = peer_create(k, "flood", addr);
             peer_send(k, p, TH_SYN, static_cast<uint32_t>(a[0]), static_cast<uint16_t>(a[1]), -1);
         }
@@ -241,9 +245,7 @@ void Machine::advance(int64_t ms, uint32_t idx) {
     int64_t target = k.w.now + ms;
     for (;;) {
         // Is a timer due by target? Peek before opening its step.
-        bool due = false;
-        k.w.timers.each([&](TimerId, const Timer& tm) { if (tm.expires <= target) due = true; });
-        if (!due) break;
+        if (!timer_due(k.w, target)) break;
         if (!begin(*this, StepKind::Timer, idx, 0)) return;
         run_next_timer(k, target);
         if (after_step) after_step(*this);
@@ -254,20 +256,7 @@ void Machine::advance(int64_t ms, uint32_t idx) {
 
 // ---------------------------------------------------------------- sysctls
 
-static const std::vector<std::string> kSysctls = {
-    "net.core.somaxconn",
-    "net.ipv4.tcp_max_syn_backlog",
-    "net.ipv4.tcp_syncookies",
-    "net.ipv4.tcp_abort_on_overflow",
-    "net.ipv4.ip_local_port_range",
-    "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.tcp_synack_retries",
-    "net.ipv4.tcp_syn_retries",
-    "net.ipv4.tcp_syn_linear_timeouts",
-    "net.ipv4.ping_group_range",
-    "net.ipv4.tcp_fin_timeout",
-    "net.ipv4.ip_nonlocal_bind",
-};
+static const std::vector<std::string> kSysctls(std::begin(kSysctlNames), std::end(kSysctlNames));
 
 const std::vector<std::string>& Machine::sysctl_names() { return kSysctls; }
 

@@ -20,6 +20,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -368,7 +369,10 @@ struct World {
     std::map<std::pair<PortTable, uint16_t>, BucketId> bhash;  // port -> bucket
     std::map<uint16_t, std::vector<SockId>> lhash;            // port -> listeners
     std::map<FourTuple, EhashEntry> ehash;
+    std::map<uint32_t, PeerId> peer_addrs;                    // a peer's address -> the peer (its route)
 
+    // armed timers in firing order: (expires, arming order, timer id)
+    std::set<std::tuple<int64_t, uint64_t, uint32_t>> timer_queue;
     std::vector<Packet> wire;            // in flight, delivered first in first out
     std::vector<TaskId> runqueue;        // woken tasks, in wake order
 
@@ -415,6 +419,10 @@ inline Table<PeerId, Peer>& table(World& w, PeerId) { return w.peers; }
 inline bool addr_is_loopback(uint32_t a) { return (a >> 24) == 127; }
 inline bool addr_is_multicast(uint32_t a) { return (a >> 28) == 0xe; }
 inline bool addr_is_broadcast(uint32_t a) { return a == 0xffffffffu; }
+inline PeerId peer_at(const World& w, uint32_t addr) {
+    auto it = w.peer_addrs.find(addr);
+    return it == w.peer_addrs.end() ? PeerId{} : it->second;
+}
 std::string addr_str(uint32_t a);
 std::string endpoint_str(uint32_t a, uint16_t port);
 

@@ -303,8 +303,7 @@ int inet_dgram_connect(Kernel& k, TaskId t, SocketId sock, const SockAddrIn& a) 
     if (a.len < 16) KRET(g.ret(-EINVAL));
     if (a.family != AF_INET) KRET(g.ret(-EAFNOSUPPORT));
     uint32_t daddr = a.addr ? a.addr : INADDR_LOOPBACK;
-    bool routed = addr_is_loopback(daddr);
-    k.w.peers.each([&](PeerId, const Peer& p) { if (p.addr == daddr) routed = true; });
+    bool routed = addr_is_loopback(daddr) || peer_at(k.w, daddr);
     if (!routed || addr_is_multicast(daddr) || addr_is_broadcast(daddr)) KRET(g.ret(-ENETUNREACH));
     uint32_t src = addr_is_loopback(daddr) ? INADDR_LOOPBACK : INADDR_LOOPBACK;
     if (!k.w.socks[sk].inet_saddr) KSET(k, sk, inet_saddr, src);

@@ -48,14 +48,7 @@ bool cookie_v4_check(Kernel& k, SockId listener, const Packet& p) {
     }
     k.mib_inc(Mib::SyncookiesRecv);
     // Rebuild the request the cookie stood for, then the usual child path.
-    ReqId req = k.create<ReqId>();
-    KSET(k, req, rsk_listener, listener);
-    sock_hold(k, listener);
-    KSET(k, req, ir_loc_addr, p.daddr);
-    KSET(k, req, ir_num, p.dport);
-    KSET(k, req, ir_rmt_addr, p.saddr);
-    KSET(k, req, ir_rmt_port, p.sport);
-    KSET(k, req, rcv_isn, seq_sent);
+    ReqId req = inet_reqsk_alloc(k, listener, p, seq_sent);
     KSET(k, req, snt_isn, cookie);
     SockId child = tcp_v4_make_child(k, listener, req);
     if (!child) {

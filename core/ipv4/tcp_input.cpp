@@ -17,6 +17,20 @@ SockId tcp_v4_make_child(Kernel& k, SockId listener, ReqId req);  // tcp_ipv4.cp
 bool cookie_v4_check(Kernel& k, SockId listener, const Packet& p);  // syncookies.cpp
 uint32_t cookie_v4_init_sequence(Kernel& k, SockId listener, const Packet& p);
 
+// inet_reqsk_alloc + tcp_openreq_init: a request sock for the segment's
+// 4-tuple, holding a reference on its listener.
+ReqId inet_reqsk_alloc(Kernel& k, SockId listener, const Packet& p, uint32_t rcv_isn) {
+    ReqId req = k.create<ReqId>();
+    KSET(k, req, rsk_listener, listener);
+    sock_hold(k, listener);
+    KSET(k, req, ir_loc_addr, p.daddr);
+    KSET(k, req, ir_num, p.dport);
+    KSET(k, req, ir_rmt_addr, p.saddr);
+    KSET(k, req, ir_rmt_port, p.sport);
+    KSET(k, req, rcv_isn, rcv_isn);
+    return req;
+}
+
 bool sk_acceptq_is_full(Kernel& k, SockId sk) {
     KFRAME(k, sk_acceptq_is_full);
     const Sock& s = k.w.socks[sk];
@@ -69,15 +83,7 @@ void tcp_conn_request(Kernel& k, SockId sk, const Packet& p) {
             return;
         }
     }
-    // inet_reqsk_alloc: the request holds a reference on its listener.
-    ReqId req = k.create<ReqId>();
-    KSET(k, req, rsk_listener, sk);
-    sock_hold(k, sk);
-    KSET(k, req, ir_loc_addr, p.daddr);
-    KSET(k, req, ir_num, p.dport);
-    KSET(k, req, ir_rmt_addr, p.saddr);
-    KSET(k, req, ir_rmt_port, p.sport);
-    KSET(k, req, rcv_isn, p.seq);
+    ReqId req = inet_reqsk_alloc(k, sk, p, p.seq);
     uint32_t isn = want_cookie ? cookie_v4_init_sequence(k, sk, p) : secure_tcp_seq(k);
     KSET(k, req, snt_isn, isn);
     if (want_cookie) {

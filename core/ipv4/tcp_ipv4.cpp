@@ -16,9 +16,7 @@ namespace sockscope {
 
 static bool route_exists(Kernel& k, uint32_t daddr) {
     if (addr_is_loopback(daddr)) return true;
-    bool found = false;
-    k.w.peers.each([&](PeerId, const Peer& p) { if (p.addr == daddr) found = true; });
-    return found;
+    return static_cast<bool>(peer_at(k.w, daddr));
 }
 
 int tcp_v4_connect(Kernel& k, TaskId t, SockId sk, const SockAddrIn& a) {

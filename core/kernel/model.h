@@ -153,6 +153,7 @@ void tcp_v4_destroy_sock(Kernel& k, SockId sk);
 
 // ---------------------------------------------------------------- net/ipv4/tcp_input.c
 void tcp_conn_request(Kernel& k, SockId listener, const Packet& p);
+ReqId inet_reqsk_alloc(Kernel& k, SockId listener, const Packet& p, uint32_t rcv_isn);
 int tcp_rcv_state_process(Kernel& k, SockId sk, const Packet& p);
 void tcp_reset(Kernel& k, SockId sk);
 bool sk_acceptq_is_full(Kernel& k, SockId sk);
@@ -184,6 +185,7 @@ bool deliver_next_packet(Kernel& k);             // one step's work
 TimerId mod_timer(Kernel& k, TimerId existing, TimerKind kind, uint32_t owner, int64_t expires);
 void del_timer(Kernel& k, TimerId& t);
 bool run_next_timer(Kernel& k, int64_t until);    // fires one timer due <= until
+bool timer_due(const World& w, int64_t until);
 // peers (a remote host the user drives)
 PeerId peer_create(Kernel& k, const char* name, uint32_t addr);
 int peer_send(Kernel& k, PeerId p, uint8_t flags, uint32_t laddr, uint16_t lport, int conn_index);

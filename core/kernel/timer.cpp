@@ -5,37 +5,47 @@
 // when the user asks (sleep/advance); each expiring timer is one step that
 // runs its function: the SYN retransmit timer, a request sock's SYN-ACK
 // timer, a TIME_WAIT expiry, or a sleeping task's SO_RCVTIMEO/SO_SNDTIMEO.
+// An ordered queue (World::timer_queue) finds the next one in log time.
 // Left out: jitter, slack, hrtimers; the kernel's jiffies become ms.
 #include "kernel/model.h"
 
 namespace sockscope {
 
+static void unqueue(World& w, TimerId t) {
+    const Timer& tm = w.timers[t];
+    w.timer_queue.erase({tm.expires, tm.seq, t.v});
+}
+
 TimerId mod_timer(Kernel& k, TimerId existing, TimerKind kind, uint32_t owner, int64_t expires) {
     TimerId t = existing;
     if (!t || !k.w.timers.contains(t)) t = k.create<TimerId>();
+    else unqueue(k.w, t);
     KSET(k, t, kind, kind);
     KSET(k, t, owner, owner);
     KSET(k, t, expires, expires);
     k.w.timers[t].seq = k.w.next_timer_seq++;
+    k.w.timer_queue.insert({expires, k.w.timers[t].seq, t.v});
     return t;
 }
 
 void del_timer(Kernel& k, TimerId& t) {
-    if (t && k.w.timers.contains(t)) k.destroy(t);
+    if (t && k.w.timers.contains(t)) {
+        unqueue(k.w, t);
+        k.destroy(t);
+    }
     t = TimerId{};
 }
 
+bool timer_due(const World& w, int64_t until) {
+    return !w.timer_queue.empty() && std::get<0>(*w.timer_queue.begin()) <= until;
+}
+
 bool run_next_timer(Kernel& k, int64_t until) {
-    TimerId best;
-    k.w.timers.each([&](TimerId id, const Timer& tm) {
-        if (tm.expires > until) return;
-        if (!best) { best = id; return; }
-        const Timer& b = k.w.timers[best];
-        if (tm.expires < b.expires || (tm.expires == b.expires && tm.seq < b.seq)) best = id;
-    });
-    if (!best) return false;
+    if (!timer_due(k.w, until)) return false;
+    TimerId best(std::get<2>(*k.w.timer_queue.begin()));
     Timer tm = k.w.timers[best];
     if (tm.expires > k.w.now) k.w.now = tm.expires;
+    unqueue(k.w, best);
     k.destroy(best);
     KFRAME(k, run_timer_softirq);
     switch (tm.kind) {

@@ -12,11 +12,6 @@
 
 namespace sockscope {
 
-static PeerId peer_by_addr(Kernel& k, uint32_t addr) {
-    PeerId found;
-    k.w.peers.each([&](PeerId id, const Peer& p) { if (p.addr == addr) found = id; });
-    return found;
-}
 
 static void record_packet(Kernel& k, Ev ev, const Packet& p, int reason = 0) {
     if (!k.trace) return;
@@ -38,7 +33,7 @@ void ip_queue_xmit(Kernel& k, const Packet& in) {
         k.w.wire.push_back(p);
         return;
     }
-    if (PeerId peer = peer_by_addr(k, p.daddr)) {
+    if (PeerId peer = peer_at(k.w, p.daddr)) {
         k.w.peers[peer].inbox.push_back(p);
         // what the peer learns from a SYN-ACK: the sequence to acknowledge
         for (PeerConn& c : k.w.peers[peer].conns)
@@ -67,6 +62,7 @@ PeerId peer_create(Kernel& k, const char* name, uint32_t addr) {
     PeerId id = k.create<PeerId>();
     k.w.peers[id].name = name;
     KSET(k, id, addr, addr);
+    k.w.peer_addrs[addr] = id;
     KSET(k, id, next_port, static_cast<uint16_t>(40000));
     return id;
 }

@@ -272,6 +272,12 @@ bool Interp::run_line(const Line& line, const std::string& f) {
         stmt = &s;
         const CommandSpec* spec = find_command(s.call);
         if (!spec) error(s.call_pos, "unknown call '" + s.call + "' (try: help)");
+        // Views need no task: they read the whole world.
+        if (spec->kind == CmdKind::Meta) {
+            std::vector<Val> v = resolve(s, *spec);
+            last_result = spec->run(*this, v);
+            return true;
+        }
         // The task the statement runs in.
         auto it = tasks.find(s.task);
         if (it == tasks.end() || !world().tasks.contains(it->second)) {

@@ -37,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "sysctl_names.h"
 #include "script/constants.h"
 #include "script/parser.h"
 #include "script/report.h"
@@ -256,23 +257,13 @@ bool valid_sysctl_name(const std::string& name) {
     return true;
 }
 
-const char* const kReportedSysctls[] = {
-    "net.core.somaxconn",
-    "net.ipv4.tcp_max_syn_backlog",
-    "net.ipv4.tcp_syncookies",
-    "net.ipv4.tcp_abort_on_overflow",
-    "net.ipv4.ip_local_port_range",
-    "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.tcp_synack_retries",
-    "net.ipv4.tcp_syn_retries",
-    "net.ipv4.ping_group_range",
-    "net.ipv4.tcp_fin_timeout",
-};
+// The sysctls the model knows (core/sysctl_names.h) are the ones worth
+// reporting: the model takes their values from this namespace for the run.
 
 int print_sysctls() {
     enter_fresh_netns();
     int rc = kOk;
-    for (const char* name : kReportedSysctls) {
+    for (const char* name : sockscope::kSysctlNames) {
         std::string v;
         if (!read_file(sysctl_path(name), v)) {
             std::fprintf(stderr, "realrun: cannot read %s: %s\n", name,
