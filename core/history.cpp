@@ -52,6 +52,25 @@ void History::advance(int64_t ms, std::vector<Kernel::Completion>* done) {
     run(c, done);
 }
 
+bool History::replay(const std::vector<Entry>& entries, std::vector<Branch> branches) {
+    for (const Entry& in : entries) {
+        uint32_t idx = static_cast<uint32_t>(entries_.size());
+        Entry e{in.cmd, step_count(), 0};
+        live_.k.completions.clear();
+        live_.budget = static_cast<int64_t>(in.steps);
+        live_.exec(in.cmd, idx);
+        live_.settle(idx);
+        live_.budget = -1;
+        live_.k.completions.clear();
+        e.steps = step_count() - e.first_step;
+        entries_.push_back(std::move(e));
+        maybe_checkpoint();
+        if (entries_.back().steps != in.steps) return false;
+    }
+    for (Branch& b : branches) branches_.push_back(std::move(b));
+    return true;
+}
+
 void History::replay_entry(Machine& m, const Entry& e, uint32_t idx) {
     m.budget = static_cast<int64_t>(e.steps);
     m.exec(e.cmd, idx);

@@ -60,6 +60,13 @@ public:
 
     // Replaces the whole history (snapshots): boot world plus commands.
     void reset(World boot);
+    // Snapshots: the world the history starts from (its first checkpoint).
+    const World& boot_world() const { return cps_.front().world; }
+    // Snapshots: appends entries at the head, each run with exactly its
+    // recorded step budget and traced like run(), then appends branches.
+    // Returns false, stopping there, at the first entry that runs a
+    // different number of steps than recorded.
+    bool replay(const std::vector<Entry>& entries, std::vector<Branch> branches = {});
 
 private:
     struct Checkpoint {

@@ -159,6 +159,8 @@ std::string show_world(const World& w) {
                        " " + state_name(w.socks[c].sk_state) + ">";
             }
             out += "\n";
+        } else if (!s.sk_socket && !(s.sk_flags & SOCK_DEAD)) {
+            // a child still in an accept queue: no struct socket yet
         } else if (!s.sk_socket && s.sk_state != TCP_CLOSE) {
             out += "orphan sock#" + std::to_string(id.v) + " " + state_name(s.sk_state) + " " +
                    endpoint_str(s.inet_rcv_saddr, s.inet_num) + " peer " + endpoint_str(s.inet_daddr, s.inet_dport) + "\n";

@@ -85,7 +85,7 @@ std::vector<std::string> check_invariants(const World& w) {
             else if (w.sockets[s.sk_socket].sk != kid) o.bad(me, ".sk_socket's sk is not it");
         }
         if ((s.sk_flags & SOCK_DEAD) && s.sk_socket) o.bad(me, " is SOCK_DEAD but still has a socket");
-        int want_ref = 1 + req_refs[kid.v];
+        int want_ref = (s.destroyed ? 0 : 1) + req_refs[kid.v];
         if (s.sk_refcnt != want_ref)
             o.bad(me, ".sk_refcnt ", std::to_string(s.sk_refcnt), " but ", std::to_string(want_ref), " references");
         if (s.sk_ack_backlog != s.rskq_accept.size())
@@ -154,6 +154,7 @@ std::vector<std::string> check_invariants(const World& w) {
         switch (t.kind) {
         case TimerKind::tcp_retransmit: ok = w.socks.contains(SockId(t.owner)) && w.socks[SockId(t.owner)].icsk_retransmit_timer == tid; break;
         case TimerKind::reqsk_timer: ok = w.reqs.contains(ReqId(t.owner)) && w.reqs[ReqId(t.owner)].rsk_timer == tid; break;
+        case TimerKind::tcp_keepalive: ok = w.socks.contains(SockId(t.owner)) && w.socks[SockId(t.owner)].sk_timer == tid; break;
         case TimerKind::tw_timer: ok = w.tws.contains(TwId(t.owner)) && w.tws[TwId(t.owner)].tw_timer == tid; break;
         case TimerKind::sock_timeout: ok = w.tasks.contains(TaskId(t.owner)) && w.tasks[TaskId(t.owner)].timeout_timer == tid; break;
         }

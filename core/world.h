@@ -54,6 +54,7 @@ struct SyscallFrame {           // the suspended syscall of a sleeping task
     int flags = 0;              // accept4 flags / connect file flags
     int64_t deadline = -1;      // virtual ms, -1 = no timeout
     int err = 0;                // connect: EINPROGRESS or EALREADY to return on timeout
+    int disconnects = 0;        // connect: sk_disconnects when it went to sleep
     TaskId target;              // kthread_stop: the thread
     FileId file;                // the file the call holds a reference on
                                 // (fdget takes one when the table is shared)
@@ -179,11 +180,14 @@ struct Sock {                            // sock + inet_sock + icsk + tcp_sock
     int icsk_retransmits = 0;
     int64_t icsk_rto = 1000;             // ms
     TimerId icsk_retransmit_timer;
+    TimerId sk_timer;                    // the keepalive timer (FIN_WAIT2 orphans)
     // tcp_sock (sequence space, enough for SYN/FIN/RST validity)
     uint32_t snd_isn = 0, snd_nxt = 0, snd_una = 0, rcv_nxt = 0;
     bool fin_sent = false;
     int64_t last_overflow = -1;          // tcp_synq_overflow stamp (cookies sent)
     int nonagle = 0;                     // TCP_NODELAY
+    bool destroyed = false;              // sk_prot->destroy has run; only
+                                         // references (requests) keep it
     bool listener_hashed = false;        // in the listening hash
     bool ehashed = false;                // in the established hash
     bool operator==(const Sock&) const = default;
@@ -272,6 +276,7 @@ enum class TimerKind : uint8_t {
     reqsk_timer,       // SYN-ACK retransmission / expiry (owner: request sock)
     tw_timer,          // TIME_WAIT expiry (owner: timewait sock)
     sock_timeout,      // SO_RCVTIMEO / SO_SNDTIMEO of a sleeping task (owner: task)
+    tcp_keepalive,     // sk_timer: a FIN_WAIT2 orphan waiting out tcp_fin_timeout (owner: sock)
 };
 
 struct Timer {

@@ -2,7 +2,12 @@
 // the terminal REPL, or (issue 3) the window.
 //
 //   sockscope run [--trace] [--sysctl NAME=VALUE]... FILE...
+//   sockscope run --load SNAP.sqlite [--load-label L] FILE...   continue a snapshot
+//   sockscope run FILE... --save SNAP.sqlite [--label L]        save the end state
+//   sockscope SNAP.sqlite [LABEL]                               open a snapshot
+//   sockscope export-json SNAP.sqlite [LABEL] [-o OUT.json]
 //   sockscope repl
+//   sockscope [gui] [--script FILE] [--screenshot OUT.png] [--bench] ...   the window (app/gui/gui.h)
 //
 // The front end only parses arguments and wires core/ to the terminal;
 // every kernel step happens in core/.
@@ -15,19 +20,37 @@
 #include <string>
 #include <vector>
 
+#include "app/cli/lesson_cli.h"
 #include "app/cli/repl.h"
+#include "app/gui/gui.h"
 #include "history.h"
+#include "inspect.h"
 #include "invariants.h"
 #include "script/interp.h"
 #include "script/parser.h"
+#include "snapshot/snapshot.h"
+
+#include <memory>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace sockscope;
 
 namespace {
 
+// Snapshot options of `run`.
+struct RunSnapshot {
+    std::string load, load_label;   // continue from this snapshot
+    std::string save, label;        // save each script's end state here
+};
+
 int run_scripts(const std::vector<std::string>& files, const std::vector<std::string>& sysctls, bool trace,
-                bool check) {
+                bool check, const RunSnapshot& snap) {
     int status = 0;
+    if (!snap.load.empty() && !sysctls.empty()) {
+        std::printf("--sysctl: error: a loaded snapshot brings its own sysctls (use !sysctl in the script)\n");
+        return 2;
+    }
     for (const std::string& f : files) {
         std::ifstream in(f, std::ios::binary);
         if (!in) {
@@ -49,8 +72,23 @@ int run_scripts(const std::vector<std::string>& files, const std::vector<std::st
                 return 2;
             }
         }
-        History h(std::move(boot));
+        std::unique_ptr<History> hp;
+        snapshot::SessionNames names;
+        if (!snap.load.empty()) {
+            std::string err;
+            hp = snapshot::load(snap.load, snap.load_label, &err, &names);
+            if (!hp) {
+                std::printf("%s\n", err.c_str());
+                return 2;
+            }
+        } else {
+            hp = std::make_unique<History>(std::move(boot));
+        }
+        History& h = *hp;
         script::Interp interp(h);
+        // A loaded snapshot's names: the script's process (so the script
+        // runs in the snapshot's main task), its variables and tasks.
+        snapshot::restore_session_names(interp, names);
         interp.trace_steps = trace;
         interp.print = [](const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); };
         // --check: the invariant checker after every step; the first
@@ -68,15 +106,67 @@ int run_scripts(const std::vector<std::string>& files, const std::vector<std::st
         int rc = interp.run_program(std::get<script::Program>(parsed));
         if (broken) rc = rc == 2 ? 2 : 1;
         std::fflush(stdout);
+        if (!snap.save.empty()) {
+            snapshot::SessionNames out = snapshot::session_names(interp);
+            std::string base = f.substr(f.find_last_of('/') == std::string::npos ? 0 : f.find_last_of('/') + 1);
+            std::string label = snap.label.empty() ? base : files.size() > 1 ? snap.label + " (" + base + ")" : snap.label;
+            std::string err, used;
+            if (!snapshot::save(snap.save, h, label, &err, &out, &used)) {
+                std::fprintf(stderr, "--save: error: %s\n", err.c_str());
+                return 2;
+            }
+            std::fprintf(stderr, "saved '%s' (%llu steps, %zu commands) to %s\n", used.c_str(),
+                         static_cast<unsigned long long>(h.step_count()), h.entries().size(), snap.save.c_str());
+        }
         if (rc == 2) return 2;
         if (rc) status = 1;
     }
     return status;
 }
 
+// `sockscope FILE.sqlite [LABEL]`: opens a snapshot and shows its world.
+// (The REPL cannot take a history yet, so this prints and exits.)
+int open_snapshot(const std::string& path, const std::string& label) {
+    std::string err;
+    snapshot::Info info;
+    auto h = snapshot::load(path, label, &err, nullptr, &info);
+    if (!h) {
+        std::printf("%s\n", err.c_str());
+        return 2;
+    }
+    std::printf("%s: snapshot '%s' (%llu steps, %llu commands, saved %s)\n", path.c_str(), info.label.c_str(),
+                static_cast<unsigned long long>(info.steps), static_cast<unsigned long long>(info.commands),
+                info.created_at.c_str());
+    std::vector<snapshot::Info> all;
+    if (snapshot::list(path, &all, &err) && all.size() > 1) {
+        std::string others;
+        for (const auto& i : all)
+            if (i.id != info.id) others += (others.empty() ? "'" : ", '") + i.label + "'";
+        std::printf("other snapshots in the file: %s\n", others.c_str());
+    }
+    std::string w = show_world(h->live().k.w);
+    std::fwrite(w.data(), 1, w.size(), stdout);
+    return 0;
+}
+
+bool looks_like_snapshot(const std::string& arg) {
+    if (arg.empty() || arg[0] == '-') return false;
+    struct stat st;
+    if (stat(arg.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+    std::ifstream in(arg, std::ios::binary);
+    char magic[16] = {};
+    in.read(magic, sizeof magic);
+    return std::string(magic, sizeof magic) == std::string("SQLite format 3\0", 16) ||
+           (arg.size() > 7 && arg.substr(arg.size() - 7) == ".sqlite");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    // `sockscope FILE.sqlite [LABEL]`
+    if (argc >= 2 && argc <= 3 && looks_like_snapshot(argv[1]))
+        return open_snapshot(argv[1], argc == 3 ? argv[2] : "");
+
     CLI::App app{"sockscope — watch the Linux kernel's socket layer work"};
     app.require_subcommand(0, 1);
 
@@ -87,11 +177,50 @@ int main(int argc, char** argv) {
     run->add_flag("--check", check, "run the invariant checker after every step");
     run->add_option("--sysctl", sysctls, "set a sysctl before the run, e.g. net.core.somaxconn=128");
     run->add_flag("--trace", trace, "print every step's kernel frames");
+    RunSnapshot snap;
+    run->add_option("--load", snap.load, "continue from a snapshot file (the script runs in its main task)");
+    run->add_option("--load-label", snap.load_label, "which snapshot of the --load file (default: the newest)");
+    run->add_option("--save", snap.save, "save the state at the end of each script to a snapshot file");
+    run->add_option("--label", snap.label, "the label of the saved snapshot (default: the script's path)");
+
+    auto* ej = app.add_subcommand("export-json", "write a snapshot as JSON (same names as the SQLite tables)");
+    std::string ej_file, ej_label, ej_out;
+    ej->add_option("file", ej_file, "snapshot file")->required();
+    ej->add_option("label", ej_label, "which snapshot (default: the newest)");
+    ej->add_option("-o,--output", ej_out, "write to this file instead of standard output");
 
     auto* repl = app.add_subcommand("repl", "the script language, interactively");
+    auto* lesson = app::add_lesson_command(app);
+    auto* gui = app.add_subcommand("gui", "open the window (what sockscope alone does when there is a display)");
+    app::GuiOptions gui_opt;
+    app::add_gui_options(app, *gui, gui_opt);
 
     CLI11_PARSE(app, argc, argv);
-    if (run->parsed()) return run_scripts(files, sysctls, trace, check);
+    if (gui->parsed() || app.get_subcommands().empty())
+        if (int rc = app::open_window_or_say_why(gui_opt, gui->parsed()); rc >= 0) return rc;
+    if (run->parsed()) return run_scripts(files, sysctls, trace, check, snap);
+    if (ej->parsed()) {
+        std::string json, err;
+        if (!snapshot::export_json(ej_file, ej_label, &json, &err)) {
+            std::fprintf(stderr, "%s\n", err.c_str());
+            return 2;
+        }
+        if (ej_out.empty()) {
+            std::fwrite(json.data(), 1, json.size(), stdout);
+        } else {
+            std::ofstream out(ej_out, std::ios::binary);
+            out << json;
+            if (!out) {
+                std::fprintf(stderr, "%s: cannot write\n", ej_out.c_str());
+                return 2;
+            }
+        }
+        return 0;
+    }
+    if (lesson->parsed()) return app::run_lesson_command();
+    // `sockscope` alone on a terminal opens lesson 1 (the REPL if there are no lessons).
+    if (!repl->parsed() && app.get_subcommands().empty() && isatty(STDIN_FILENO))
+        if (int rc = app::play_first_lesson(); rc >= 0) return rc;
     if (repl->parsed() || app.get_subcommands().empty()) return app::run_repl();
     return 0;
 }

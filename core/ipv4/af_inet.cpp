@@ -148,7 +148,7 @@ int inet_bind(Kernel& k, TaskId t, SocketId sock, const SockAddrIn& a) {
     KFRAME(k, inet_bind);
     SockId sk = k.w.sockets[sock].sk;
     if (k.w.socks[sk].sk_prot == ProtKind::raw_prot) KRET(raw_bind(k, sk, a));
-    if (k.w.socks[sk].sk_prot == ProtKind::ping_prot) KRET(raw_bind(k, sk, a));
+    if (k.w.socks[sk].sk_prot == ProtKind::ping_prot) KRET(ping_bind(k, sk, a));
     if (a.len < 16) KRET(-EINVAL);  // sizeof(struct sockaddr_in)
     KRET(__inet_bind(k, t, sk, a));
 }
@@ -235,6 +235,7 @@ int inet_stream_connect(Kernel& k, TaskId t, SocketId sock, const SockAddrIn& a,
         fr.sock = sock;
         fr.flags = flags;
         fr.err = err;
+        fr.disconnects = k.w.socks[sk].sk_disconnects;
         prepare_to_wait(k, sock, t, false);
         task_sleep(k, t, fr, timeo);
         KRET(SLEEPING);
@@ -260,20 +261,23 @@ int connect_resume(Kernel& k, TaskId t) {
     SockId sk = k.w.sockets[sock].sk;
     Task& task = k.w.tasks[t];
     bool timed_out = fr.deadline >= 0 && k.w.now >= fr.deadline;
-    if (connecting_state(k.w.socks[sk].sk_state)) {
-        if (task.signal_pending) {
-            KSET(k, t, signal_pending, false);
-            // sock_intr_errno: -ERESTARTSYS without a timeout, -EINTR with one;
-            // the model's signals have no SA_RESTART handler: EINTR.
-            KRET(done(-EINTR));
-        }
-        if (timed_out) KRET(done(fr.err));  // SO_SNDTIMEO quirk: EINPROGRESS
+    bool disconnected = k.w.socks[sk].sk_disconnects != fr.disconnects;
+    // inet_wait_for_connect's loop: sleep on while still connecting and
+    // nothing (signal, timeout, another thread's disconnect) broke it.
+    if (connecting_state(k.w.socks[sk].sk_state) && !task.signal_pending && !timed_out && !disconnected) {
         FrameGuard w(k, Fn::inet_wait_for_connect);
         prepare_to_wait(k, sock, t, false);
         task_sleep(k, t, fr, fr.deadline < 0 ? -1 : fr.deadline - k.w.now);
         KRET(SLEEPING);
     }
-    if (task.signal_pending) KSET(k, t, signal_pending, false);
+    if (timed_out && connecting_state(k.w.socks[sk].sk_state)) KRET(done(fr.err));  // SO_SNDTIMEO quirk
+    if (task.signal_pending) {
+        KSET(k, t, signal_pending, false);
+        // sock_intr_errno: -ERESTARTSYS without a timeout, -EINTR with one;
+        // the model's signals have no SA_RESTART handler: EINTR.
+        KRET(done(-EINTR));
+    }
+    if (disconnected) KRET(done(-EPIPE));
     KRET(done(stream_connect_finish(k, sock, sk)));
 }
 
@@ -291,9 +295,9 @@ int inet_dgram_connect(Kernel& k, TaskId t, SocketId sock, const SockAddrIn& a) 
             KSET(k, sk, inet_saddr, 0u);
             KSET(k, sk, inet_rcv_saddr, 0u);
         }
-        if (!(k.w.socks[sk].sk_userlocks & SOCK_BINDPORT_LOCK) &&
-            k.w.socks[sk].sk_prot == ProtKind::udp_prot && k.w.socks[sk].icsk_bind_hash) {
-            inet_put_port(k, sk);
+        if (!(k.w.socks[sk].sk_userlocks & SOCK_BINDPORT_LOCK)) {
+            // __udp_disconnect (raw uses it too): unhash, forget the port
+            if (k.w.socks[sk].sk_prot == ProtKind::udp_prot && k.w.socks[sk].icsk_bind_hash) inet_put_port(k, sk);
             KSET(k, sk, inet_sport, 0);
         }
         KRET(0);

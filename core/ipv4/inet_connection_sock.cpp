@@ -113,7 +113,9 @@ static uint16_t inet_csk_find_open_port(Kernel& k, SockId sk, BucketId* tbp) {
             for (int i = 0; i < remaining; i += 2, port += 2) {
                 if (port >= high) port -= remaining;
                 BucketId tb = inet_bind_bucket_find(k, PortTable::tcp, static_cast<uint16_t>(port));
-                if (tb && inet_csk_bind_conflict(k, sk, tb, true, false)) continue;
+                // relax stays false: ip_autobind_reuse (default 0) would allow a
+                // relaxed second search; the model has no such retry.
+                if (tb && inet_csk_bind_conflict(k, sk, tb, false, false)) continue;
                 *tbp = tb;
                 return static_cast<uint16_t>(port);
             }
@@ -153,10 +155,9 @@ int inet_csk_get_port(Kernel& k, SockId sk, uint16_t snum) {
 int inet_csk_listen_start(Kernel& k, SockId sk) {
     KFRAME(k, inet_csk_listen_start);
     // reqsk_queue_alloc: an empty accept queue; nothing is sized.
+    // (qlen, young and the SYN-flood warning belong to the socket's life,
+    // not to one listen: requests left from before shutdown still count.)
     KSET(k, sk, sk_ack_backlog, 0u);
-    KSET(k, sk, qlen, 0);
-    KSET(k, sk, young, 0);
-    KSET(k, sk, synflood_warned, false);
     // The state is set before the port is validated (harmless: hashing
     // comes later).
     KSET(k, sk, sk_state, TCP_LISTEN);
@@ -358,6 +359,7 @@ void inet_child_forget(Kernel& k, SockId listener, ReqId req, SockId child) {
 void inet_csk_destroy_sock(Kernel& k, SockId sk) {
     KFRAME(k, inet_csk_destroy_sock);
     if (k.w.socks[sk].sk_prot == ProtKind::tcp_prot) tcp_v4_destroy_sock(k, sk);
+    KSET(k, sk, destroyed, true);
     --k.w.orphan_count;
     sock_put(k, sk);
 }

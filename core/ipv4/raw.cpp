@@ -19,6 +19,41 @@ int raw_bind(Kernel& k, SockId sk, const SockAddrIn& a) {
     KRET(0);
 }
 
+// ping_bind (ping_check_bind_addr + ping_get_port): an ICMP echo identifier
+// takes the place of the port; ping socks carry SO_REUSEADDR, so
+// identifiers are shared unless one side cleared it.
+int ping_bind(Kernel& k, SockId sk, const SockAddrIn& a) {
+    KFRAME(k, raw_bind);
+    if (a.len < 16) KRET(-EINVAL);
+    if (a.family != AF_INET && !(a.family == AF_UNSPEC && a.addr == INADDR_ANY)) KRET(-EAFNOSUPPORT);
+    if (!inet_addr_valid_or_nonlocal(k, a.addr)) KRET(-EADDRNOTAVAIL);
+    if (k.w.socks[sk].inet_num) KRET(-EINVAL);
+    uint16_t ident = a.port;
+    bool clash = false;
+    k.w.socks.each([&](SockId o, const Sock& s) {
+        if (o != sk && s.sk_prot == ProtKind::ping_prot && ident && s.inet_num == ident &&
+            (!s.sk_reuse || !k.w.socks[sk].sk_reuse))
+            clash = true;
+    });
+    if (clash) KRET(-EADDRINUSE);
+    if (!ident) {
+        // the kernel walks a rover from a random point; the model takes the
+        // lowest identifier no other ping sock uses
+        for (ident = 1; ident < 65535; ++ident) {
+            bool used = false;
+            k.w.socks.each([&](SockId o, const Sock& s) {
+                if (o != sk && s.sk_prot == ProtKind::ping_prot && s.inet_num == ident) used = true;
+            });
+            if (!used) break;
+        }
+    }
+    KSET(k, sk, inet_rcv_saddr, a.addr);
+    KSET(k, sk, inet_saddr, a.addr);
+    KSET(k, sk, inet_num, ident);
+    KSET(k, sk, inet_sport, ident);
+    KRET(0);
+}
+
 int ping_init_sock(Kernel& k, TaskId t, SockId sk) {
     KFRAME(k, ping_init_sock);
     if (!t) KRET(0);  // kernel sockets

@@ -55,12 +55,41 @@ static bool tcp_close_state(Kernel& k, SockId sk) {
     return fin;
 }
 
-static void tcp_clear_xmit_timers(Kernel& k, SockId sk) {
+void tcp_clear_xmit_timers(Kernel& k, SockId sk) {
     TimerId tm = k.w.socks[sk].icsk_retransmit_timer;
     if (tm) {
         del_timer(k, tm);
         KSET(k, sk, icsk_retransmit_timer, TimerId{});
     }
+    TimerId ka = k.w.socks[sk].sk_timer;
+    if (ka) {
+        del_timer(k, ka);
+        KSET(k, sk, sk_timer, TimerId{});
+    }
+}
+
+// An orphan in FIN_WAIT2 waits tcp_fin_timeout for the peer's FIN: up to
+// TCP_TIMEWAIT_LEN as a timewait sock at once, anything longer first on the
+// keepalive timer as a full sock. Returns true when the sock was replaced.
+bool tcp_fin_wait2_orphan(Kernel& k, SockId sk) {
+    int tmo = k.w.sysctl.tcp_fin_timeout * 1000;
+    if (tmo > 60000) {
+        TimerId tm = mod_timer(k, k.w.socks[sk].sk_timer, TimerKind::tcp_keepalive, sk.v, k.w.now + tmo - 60000);
+        KSET(k, sk, sk_timer, tm);
+        return false;
+    }
+    tcp_time_wait(k, sk, TCP_FIN_WAIT2, tmo);
+    return true;
+}
+
+// tcp_keepalive_timer for a FIN_WAIT2 orphan: after tcp_fin_timeout - 60 s
+// on this timer it becomes a timewait sock for tcp_fin_timeout - 60 s more,
+// as Linux does.
+void tcp_keepalive_timer(Kernel& k, SockId sk) {
+    KSET(k, sk, sk_timer, TimerId{});
+    int tmo = k.w.sysctl.tcp_fin_timeout * 1000 - 60000;
+    if (k.w.socks[sk].sk_state == TCP_FIN_WAIT2 && (k.w.socks[sk].sk_flags & SOCK_DEAD) && tmo > 0)
+        tcp_time_wait(k, sk, TCP_FIN_WAIT2, tmo);
 }
 
 void tcp_close(Kernel& k, SockId sk, int timeout) {
@@ -83,13 +112,7 @@ void tcp_close(Kernel& k, SockId sk, int timeout) {
     int state = k.w.socks[sk].sk_state;
     sock_orphan(k, sk);
     ++k.w.orphan_count;
-    if (state == TCP_FIN_WAIT2) {
-        int tmo = k.w.sysctl.tcp_fin_timeout * 1000;
-        if (tmo <= 60000) {
-            tcp_time_wait(k, sk, TCP_FIN_WAIT2, tmo);
-            return;
-        }
-    }
+    if (state == TCP_FIN_WAIT2 && tcp_fin_wait2_orphan(k, sk)) return;
     if (k.w.socks[sk].sk_state == TCP_CLOSE) inet_csk_destroy_sock(k, sk);
     // otherwise the orphan lives on until the protocol finishes with it
 }
@@ -115,7 +138,7 @@ int tcp_disconnect(Kernel& k, SockId sk, int flags) {
     if (old == TCP_LISTEN) {
         inet_csk_listen_stop(k, sk);
     } else if (tcp_need_reset(old) ||
-               (k.w.socks[sk].fin_sent && (old == TCP_CLOSING || old == TCP_LAST_ACK))) {
+               (!k.w.socks[sk].fin_sent && (old == TCP_CLOSING || old == TCP_LAST_ACK))) {
         tcp_send_active_reset(k, sk);
         KSET(k, sk, sk_err, ECONNRESET);
     } else if (old == TCP_SYN_SENT) {
@@ -137,6 +160,7 @@ int tcp_disconnect(Kernel& k, SockId sk, int flags) {
     KSET(k, sk, snd_nxt, 0u);
     KSET(k, sk, snd_una, 0u);
     KSET(k, sk, rcv_nxt, 0u);
+    sk_state_change(k, sk);  // sk_error_report: a blocked connect() must look again
     KRET(0);
 }
 

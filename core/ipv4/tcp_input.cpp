@@ -224,8 +224,8 @@ int tcp_rcv_state_process(Kernel& k, SockId sk, const Packet& p) {
         }
         if (!(p.flags & TH_FIN)) {
             // An orphan waiting for the peer's FIN becomes a timewait sock.
-            tcp_time_wait(k, sk, TCP_FIN_WAIT2, k.w.sysctl.tcp_fin_timeout * 1000);
-            KRET(0);
+            if (tcp_fin_wait2_orphan(k, sk)) KRET(0);
+            break;
         }
         break;
     case TCP_CLOSING:

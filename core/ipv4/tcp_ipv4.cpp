@@ -73,11 +73,7 @@ void tcp_v4_send_reset(Kernel& k, const Packet& in) {
 
 void tcp_v4_destroy_sock(Kernel& k, SockId sk) {
     KFRAME(k, tcp_v4_destroy_sock);
-    TimerId tm = k.w.socks[sk].icsk_retransmit_timer;
-    if (tm) {
-        del_timer(k, tm);
-        KSET(k, sk, icsk_retransmit_timer, TimerId{});
-    }
+    tcp_clear_xmit_timers(k, sk);
     if (k.w.socks[sk].icsk_bind_hash) inet_put_port(k, sk);
 }
 
@@ -138,7 +134,11 @@ static SockId inet_lookup_listener(Kernel& k, const Packet& p) {
         }
     }
     if (group.size() > 1) {
-        uint32_t h = p.saddr * 2654435761u ^ (static_cast<uint32_t>(p.sport) * 40503u);
+        // the kernel hashes the 4-tuple; any good mix spreads clients
+        uint32_t h = (p.saddr ^ (static_cast<uint32_t>(p.sport) << 16 | p.dport)) * 0x9E3779B1u;
+        h ^= h >> 15;
+        h *= 0x85EBCA6Bu;
+        h ^= h >> 13;
         best = group[h % group.size()];
     }
     return best;

@@ -144,6 +144,9 @@ void tcp_close(Kernel& k, SockId sk, int timeout);
 int tcp_disconnect(Kernel& k, SockId sk, int flags);
 void tcp_shutdown(Kernel& k, SockId sk, int how);
 void tcp_done(Kernel& k, SockId sk);
+void tcp_clear_xmit_timers(Kernel& k, SockId sk);
+bool tcp_fin_wait2_orphan(Kernel& k, SockId sk);
+void tcp_keepalive_timer(Kernel& k, SockId sk);
 
 // ---------------------------------------------------------------- net/ipv4/tcp_ipv4.c
 int tcp_v4_connect(Kernel& k, TaskId t, SockId sk, const SockAddrIn& a);
@@ -177,6 +180,7 @@ void tcp_write_err(Kernel& k, SockId sk);
 // ---------------------------------------------------------------- udp.c, raw.c, ping.c
 int udp_v4_get_port(Kernel& k, SockId sk, uint16_t snum);
 int raw_bind(Kernel& k, SockId sk, const SockAddrIn& a);
+int ping_bind(Kernel& k, SockId sk, const SockAddrIn& a);
 int ping_init_sock(Kernel& k, TaskId t, SockId sk);
 
 // ---------------------------------------------------------------- the wire and timers

@@ -150,6 +150,7 @@ void wake_up_socket(Kernel& k, SocketId s, bool all_exclusive) {
 void signal_task(Kernel& k, TaskId t) {
     KFRAME(k, signal_wake_up);
     KSET(k, t, signal_pending, true);
+    if (k.w.tasks[t].state == TASK_INTERRUPTIBLE) finish_wait(k, k.w.tasks[t].wait.sock, t);
     try_to_wake_up(k, t);
 }
 

@@ -54,6 +54,11 @@ bool run_next_timer(Kernel& k, int64_t until) {
         if (k.w.socks.contains(sk)) tcp_retransmit_timer(k, sk);
         break;
     }
+    case TimerKind::tcp_keepalive: {
+        SockId sk(tm.owner);
+        if (k.w.socks.contains(sk)) tcp_keepalive_timer(k, sk);
+        break;
+    }
     case TimerKind::reqsk_timer: {
         ReqId r(tm.owner);
         if (k.w.reqs.contains(r)) reqsk_timer_handler(k, r);

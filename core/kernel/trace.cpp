@@ -80,7 +80,7 @@ static const std::vector<FieldInfo> kFields = {
     FR(Sock, Sock, icsk_retransmit_timer, Timer), F(Sock, Sock, snd_isn, Hex), F(Sock, Sock, snd_nxt, Hex),
     F(Sock, Sock, snd_una, Hex), F(Sock, Sock, rcv_nxt, Hex), F(Sock, Sock, fin_sent, Bool),
     F(Sock, Sock, last_overflow, Int), F(Sock, Sock, nonagle, Int), F(Sock, Sock, listener_hashed, Bool),
-    F(Sock, Sock, ehashed, Bool),
+    F(Sock, Sock, ehashed, Bool), F(Sock, Sock, destroyed, Bool), FR(Sock, Sock, sk_timer, Timer),
     FR(Req, RequestSock, rsk_listener, Sock), FR(Req, RequestSock, sk, Sock),
     F(Req, RequestSock, ir_loc_addr, Addr), F(Req, RequestSock, ir_rmt_addr, Addr),
     F(Req, RequestSock, ir_num, Port), F(Req, RequestSock, ir_rmt_port, Port),

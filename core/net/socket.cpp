@@ -230,6 +230,7 @@ int sys_accept4(Kernel& k, TaskId t, int fd, int flags) {
         SockId child = inet_csk_accept(k, t, lsk, ff, &err, false);
         if (!child && err == SLEEPING) {
             Task& task = k.w.tasks[t];
+            fr.deadline = task.wait.deadline;  // SO_RCVTIMEO, set by the sleep
             task.wait = fr;  // the rest of the call, for accept_resume
             KRET(SLEEPING);
         }

@@ -1,0 +1,54 @@
+// gui.h — the window: options and the entry point main.cpp calls.
+//
+//   sockscope                       the window when there is a display, else the REPL
+//   sockscope gui [--bench]         the window explicitly (--bench: frame-time figures)
+//   sockscope --script FILE --screenshot OUT.png [--step N] [--size WxH] [--view NAME]
+//   sockscope --script FILE --svg OUT.svg [--step N]
+//
+// Only app/gui touches the window; the model is reached through
+// app/gui/model/session.h.
+#pragma once
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace sockscope::app {
+
+struct GuiOptions {
+    std::string script;        // run this script first
+    std::string screenshot;    // write a PNG of the window (or --view) and exit
+    std::string svg;           // write the object graph as SVG and exit
+    std::string view;          // --screenshot of one view: process, listener, calls, protosw, packets, inspector, console
+    std::string dump_views;    // write what the views drew (text) and exit (tests)
+    long long step = -1;       // view this step (-1: the end)
+    int frame = -1;            // and this frame of it
+    std::string size;          // "WxH"
+    bool bench = false;        // print frame-time percentiles and exit
+    bool presentation = false; // start in presentation mode
+    std::string theme;         // dark, light
+    bool colorblind = false;
+    float font_scale = 0;      // 0: remembered / default
+    bool no_animation = false;
+    bool fit_all = false;      // the process view zoomed to show everything
+    std::string select;        // select an object for the inspector: "sock:3", "file:2", "net"
+};
+
+// Registers the window's options on the top-level command and makes `gui`
+// pass them through (sockscope gui --bench).
+void add_gui_options(CLI::App& app, CLI::App& gui_subcommand, GuiOptions& o);
+
+// Opens the window. Without a display, prints one line saying so and runs
+// the terminal REPL instead (or fails, for --screenshot/--bench/--svg
+// that need the window).
+int run_gui(const GuiOptions& o);
+
+// For `sockscope` with no subcommand (explicit = false) or `sockscope gui`
+// (explicit = true): opens the window and returns its exit status when
+// there is a display (or a window option was given). Otherwise, with
+// explicit = false, prints one line saying there is no display and
+// returns -1 so the caller goes on to the terminal front end.
+int open_window_or_say_why(const GuiOptions& o, bool explicit_gui);
+
+}  // namespace sockscope::app

@@ -1,0 +1,835 @@
+// test_snapshot.cpp — snapshots in SQLite (core/snapshot/).
+//
+// Round trips at every command of every scenario script, continuing each
+// loaded history to the end against a session that never stopped; step
+// back in a loaded history; branches; labelled snapshots in one file;
+// refusal of foreign, newer, truncated, corrupted and hostile files (the
+// loader must answer every one with a message, and whatever it accepts
+// must be the saved state exactly); a kill in the middle of a save; the
+// JSON export's names; the docs' schema.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "history.h"
+#include "invariants.h"
+#include "script/interp.h"
+#include "script/parser.h"
+#include "snapshot/schema.h"
+#include "snapshot/snapshot.h"
+
+namespace sockscope {
+namespace {
+
+namespace fs = std::filesystem;
+using snapshot::SessionNames;
+
+std::string src(const std::string& rel) { return std::string(SOCKSCOPE_SOURCE_DIR) + "/" + rel; }
+
+std::vector<std::string> scenario_files() {
+    std::vector<std::string> out;
+    for (const char* dir : {"tests/scripts", "tests/diff/scenarios"})
+        for (const auto& e : fs::directory_iterator(src(dir)))
+            if (e.path().extension() == ".sock") out.push_back(e.path().string());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// The model-only scripts and every `every`th differential scenario (for
+// the slower checks).
+std::vector<std::string> sampled_scenario_files(size_t every = 4) {
+    std::vector<std::string> out;
+    size_t n = 0;
+    for (const std::string& f : scenario_files())
+        if (f.find("/tests/scripts/") != std::string::npos || n++ % every == 0) out.push_back(f);
+    return out;
+}
+
+script::Program parse_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto parsed = script::parse_program(ss.str(), path);
+    if (auto* e = std::get_if<script::ParseError>(&parsed)) {
+        ADD_FAILURE() << path << ": " << e->message;
+        return {};
+    }
+    return std::get<script::Program>(parsed);
+}
+
+std::string name_of(const std::string& path) { return fs::path(path).filename().string(); }
+
+// A temporary file removed at the end of the test.
+struct TempFile {
+    std::string path;
+    explicit TempFile(const std::string& name) {
+        path = (fs::temp_directory_path() / ("sockscope_test_" + std::to_string(getpid()) + "_" + name)).string();
+        fs::remove(path);
+        fs::remove(path + "-journal");
+    }
+    ~TempFile() {
+        fs::remove(path);
+        fs::remove(path + "-journal");
+    }
+};
+
+void write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::vector<uint8_t> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+void sql(const std::string& path, const std::string& q) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    char* msg = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, q.c_str(), nullptr, nullptr, &msg), SQLITE_OK) << (msg ? msg : "");
+    sqlite3_free(msg);
+    sqlite3_close(db);
+}
+
+// A script run the way `sockscope run` runs it.
+struct Session {
+    std::unique_ptr<History> h;
+    std::unique_ptr<script::Interp> in;
+    std::string out;
+    explicit Session(std::unique_ptr<History> hist = std::make_unique<History>()) : h(std::move(hist)) {
+        in = std::make_unique<script::Interp>(*h);
+        in->print = [this](const std::string& s) { out += s; };
+    }
+    bool run(const script::Line& l, const std::string& file) { return in->run_line(l, file); }
+};
+
+std::unique_ptr<History> round_trip(const History& h, const SessionNames* names = nullptr,
+                                    SessionNames* names_out = nullptr) {
+    std::vector<uint8_t> img;
+    std::string err;
+    if (!snapshot::save_to_memory(h, "t", &img, &err, names)) {
+        ADD_FAILURE() << "save: " << err;
+        return nullptr;
+    }
+    auto l = snapshot::load_from_memory(img.data(), img.size(), "t", &err, names_out);
+    if (!l) ADD_FAILURE() << "load: " << err;
+    return l;
+}
+
+bool same_trace(const Trace& a, const Trace& b) {
+    if (a.events.size() != b.events.size() || a.steps.size() != b.steps.size() || a.packets != b.packets)
+        return false;
+    if (!a.events.empty() && std::memcmp(a.events.data(), b.events.data(), a.events.size() * sizeof(TraceEvent)))
+        return false;
+    for (size_t i = 0; i < a.steps.size(); ++i) {
+        const StepRecord &x = a.steps[i], &y = b.steps[i];
+        if (x.first_event != y.first_event || x.command != y.command || x.time != y.time || x.kind != y.kind ||
+            x.task != y.task)
+            return false;
+    }
+    return true;
+}
+
+void expect_same_history(const History& a, const History& b, const std::string& where) {
+    EXPECT_TRUE(a.live().k.w == b.live().k.w) << where << ": head world";
+    EXPECT_TRUE(a.boot_world() == b.boot_world()) << where << ": boot world";
+    ASSERT_EQ(a.entries().size(), b.entries().size()) << where;
+    for (size_t i = 0; i < a.entries().size(); ++i) {
+        EXPECT_EQ(a.entries()[i].cmd, b.entries()[i].cmd) << where << ": command " << i;
+        EXPECT_EQ(a.entries()[i].first_step, b.entries()[i].first_step) << where << ": command " << i;
+        EXPECT_EQ(a.entries()[i].steps, b.entries()[i].steps) << where << ": command " << i;
+    }
+    EXPECT_TRUE(same_trace(a.trace(), b.trace())) << where << ": trace";
+    ASSERT_EQ(a.branches().size(), b.branches().size()) << where;
+    for (size_t i = 0; i < a.branches().size(); ++i) {
+        EXPECT_EQ(a.branches()[i].at_step, b.branches()[i].at_step) << where;
+        EXPECT_EQ(a.branches()[i].commands, b.branches()[i].commands) << where;
+    }
+}
+
+// The commands a scenario script issues (run through the interpreter).
+std::vector<Command> commands_of(const std::string& file, const World& boot = make_boot_world()) {
+    Session s(std::make_unique<History>(boot));
+    script::Program p = parse_file(file);
+    for (const auto& l : p.lines)
+        if (!s.run(l, file)) break;
+    std::vector<Command> cmds;
+    for (const auto& e : s.h->entries()) cmds.push_back(e.cmd);
+    return cmds;
+}
+
+// ============================================================ round trips
+
+// Save after every command, load, compare everything, then continue the
+// loaded history with the rest of the commands: every outcome, every
+// completion and every world must be those of the session that never
+// stopped. At the end, stepping back in the loaded history must give the
+// world after every step.
+TEST(Snapshot, EveryCommandOfEveryScenarioRoundTripsAndContinuesIdentically) {
+    auto files = sampled_scenario_files(2);
+    ASSERT_GE(files.size(), 40u);
+    for (const std::string& f : files) {
+        SCOPED_TRACE(name_of(f));
+        std::vector<Command> cmds = commands_of(f);
+        ASSERT_FALSE(cmds.empty());
+        // The uninterrupted session.
+        History ref;
+        std::vector<Outcome> outs;
+        std::vector<std::vector<Kernel::Completion>> dones;
+        std::vector<World> worlds;
+        for (const Command& c : cmds) {
+            std::vector<Kernel::Completion> d;
+            outs.push_back(ref.run(c, &d));
+            dones.push_back(d);
+            worlds.push_back(ref.live().k.w);
+        }
+        History cut;
+        for (size_t k = 0; k <= cmds.size(); ++k) {
+            std::string where = name_of(f) + " after " + std::to_string(k) + " commands";
+            auto loaded = round_trip(cut);
+            ASSERT_TRUE(loaded) << where;
+            expect_same_history(cut, *loaded, where);
+            for (size_t i = k; i < cmds.size(); ++i) {
+                std::vector<Kernel::Completion> d;
+                Outcome o = loaded->run(cmds[i], &d);
+                EXPECT_EQ(o.sleeping, outs[i].sleeping) << where << ", command " << i;
+                EXPECT_EQ(o.ret, outs[i].ret) << where << ", command " << i << " " << cmds[i].text;
+                ASSERT_EQ(d.size(), dones[i].size()) << where << ", command " << i;
+                for (size_t j = 0; j < d.size(); ++j) {
+                    EXPECT_EQ(d[j].task, dones[i][j].task) << where;
+                    EXPECT_EQ(d[j].ret, dones[i][j].ret) << where;
+                }
+                ASSERT_TRUE(loaded->live().k.w == worlds[i]) << where << ", command " << i << " " << cmds[i].text;
+            }
+            EXPECT_TRUE(same_trace(loaded->trace(), ref.trace())) << where;
+            if (k == cmds.size()) {
+                // Step back: the world after every step.
+                for (uint64_t n = 0; n <= cut.step_count(); ++n)
+                    ASSERT_TRUE(loaded->world_at(n) == cut.world_at(n)) << where << ", step " << n;
+            } else {
+                cut.run(cmds[k]);
+            }
+        }
+    }
+}
+
+// A history starts from a boot world: the kernel as it boots, with its
+// sysctls set as --sysctl sets them. Such histories round trip; a history
+// built on a world from the middle of a session cannot be saved (nothing
+// could check that world on load), and a boot world changed in the file
+// is refused.
+TEST(Snapshot, HistoriesFromBootWorldsWithSysctlsRoundTrip) {
+    World boot = make_boot_world();
+    std::string err;
+    for (const char* s : {"net.core.somaxconn=2", "net.ipv4.ip_local_port_range=40000 40003",
+                          "net.ipv4.tcp_syncookies=0", "net.ipv4.tcp_synack_retries=1"})
+        ASSERT_TRUE(script::apply_sysctl_text(boot, s, &err)) << err;
+    for (const char* rel : {"tests/scripts/synflood_cookies.sock", "tests/scripts/peer_handshake.sock",
+                            "tests/diff/scenarios/15_bind_port_zero_range.sock"}) {
+        History h(boot);
+        for (const Command& c : commands_of(src(rel), boot)) h.run(c);
+        auto loaded = round_trip(h);
+        ASSERT_TRUE(loaded) << rel;
+        expect_same_history(h, *loaded, rel);
+        EXPECT_EQ(loaded->boot_world().sysctl.somaxconn, 2);
+    }
+}
+
+TEST(Snapshot, HistoriesThatDoNotStartFromABootWorldAreNotSaved) {
+    auto mid = std::make_unique<History>();
+    for (const Command& c : commands_of(src("tests/scripts/peer_handshake.sock"))) mid->run(c);
+    History h(mid->live().k.w);
+    std::vector<uint8_t> img;
+    std::string err;
+    EXPECT_FALSE(snapshot::save_to_memory(h, "x", &img, &err));
+    EXPECT_NE(err.find("does not start from a boot world"), std::string::npos) << err;
+    EXPECT_NE(err.find("task"), std::string::npos) << err;
+
+    TempFile tf("boot.sqlite");
+    ASSERT_TRUE(snapshot::save(tf.path, *mid, "x", &err)) << err;
+    auto bytes = read_file(tf.path);
+    for (const char* q : {"UPDATE world SET now = 5 WHERE snapshot_id = 2",
+                          "UPDATE sysctl SET value = 70000 WHERE snapshot_id = 2 AND name = 'net.ipv4.ip_local_port_range'",
+                          "UPDATE counter SET value = 3 WHERE snapshot_id = 2 AND name = 'ActiveOpens'",
+                          "UPDATE inet_protosw SET prot = 'udp_prot' WHERE snapshot_id = 2 AND slot = 1",
+                          "DELETE FROM net_proto_family WHERE snapshot_id = 2 AND family = 17"}) {
+        write_file(tf.path, bytes);
+        sql(tf.path, q);
+        EXPECT_FALSE(snapshot::load(tf.path, "", &err)) << q;
+        EXPECT_NE(err.find("does not start from a boot world"), std::string::npos) << q << " -> " << err;
+    }
+}
+
+// The script level: save with the interpreter's names at every line where
+// no call is asleep, continue the script in a fresh interpreter over the
+// loaded history (as `sockscope run --load` does) and compare every line's
+// output, result and world with the uninterrupted run.
+TEST(Snapshot, ScriptsContinueFromASnapshotLikeAnUninterruptedRun) {
+    int cuts = 0;
+    for (const std::string& f : sampled_scenario_files()) {
+        SCOPED_TRACE(name_of(f));
+        script::Program p = parse_file(f);
+        struct LineResult {
+            bool ok;
+            script::Result r;
+            bool slept;
+            std::string out;
+            World w;
+        };
+        std::vector<LineResult> ref;
+        {
+            Session s;
+            for (const auto& l : p.lines) {
+                s.out.clear();
+                s.in->last_result = {0, -1};
+                bool ok = s.run(l, f);
+                ref.push_back({ok, s.in->last_result, s.in->last_slept, s.out, s.h->live().k.w});
+                if (!ok) break;
+            }
+        }
+        Session s;
+        for (size_t k = 0; k < ref.size(); s.run(p.lines[k], f), ++k) {
+            bool asleep = false;
+            s.h->live().k.w.tasks.each([&](TaskId, const Task& t) {
+                if (!t.kthread && t.state == TASK_INTERRUPTIBLE) asleep = true;
+            });
+            if (asleep) continue;  // its statement's result line lives in the interpreter only
+            ++cuts;
+            SessionNames names = snapshot::session_names(*s.in), got;
+            auto loaded = round_trip(*s.h, &names, &got);
+            ASSERT_TRUE(loaded);
+            EXPECT_EQ(got.vars, names.vars);
+            EXPECT_EQ(got.tasks, names.tasks);
+            Session c(std::move(loaded));
+            snapshot::restore_session_names(*c.in, got);
+            for (size_t i = k; i < ref.size(); ++i) {
+                c.out.clear();
+                c.in->last_result = {0, -1};
+                bool ok = c.run(p.lines[i], f);
+                std::string where = "cut before line " + std::to_string(k) + ", line " + std::to_string(i);
+                EXPECT_EQ(ok, ref[i].ok) << where;
+                EXPECT_EQ(c.in->last_result, ref[i].r) << where;
+                EXPECT_EQ(c.in->last_slept, ref[i].slept) << where;
+                EXPECT_EQ(c.out, ref[i].out) << where;
+                ASSERT_TRUE(c.h->live().k.w == ref[i].w) << where;
+            }
+        }
+    }
+    EXPECT_GT(cuts, 150);
+}
+
+// Stepping back into the middle of a command and branching leaves a
+// command cut short and a saved branch: both survive a round trip, and the
+// loaded history steps back like the original.
+TEST(Snapshot, BranchedHistoriesRoundTrip) {
+    for (const char* name : {"tests/scripts/synflood_cookies.sock", "tests/scripts/time_wait_expiry.sock",
+                             "tests/scripts/blocking_accept_two_tasks.sock"}) {
+        SCOPED_TRACE(name);
+        std::vector<Command> cmds = commands_of(src(name));
+        History full;
+        for (const Command& c : cmds) full.run(c);
+        for (uint64_t n = 1; n < full.step_count(); n += 3) {
+            History h;
+            for (const Command& c : cmds) h.run(c);
+            ASSERT_TRUE(h.branch_at(n));
+            // Something new after the branch point.
+            Command adv;
+            adv.op = Op::Sleep;
+            adv.a[0] = 1500;
+            adv.text = "!advance 1500";
+            h.run(adv);
+            auto loaded = round_trip(h);
+            ASSERT_TRUE(loaded) << "branch at " << n;
+            expect_same_history(h, *loaded, "branch at " + std::to_string(n));
+            for (uint64_t m = 0; m <= h.step_count(); ++m)
+                ASSERT_TRUE(loaded->world_at(m) == h.world_at(m)) << "branch at " << n << ", step " << m;
+        }
+    }
+}
+
+// ============================================================ files
+
+std::unique_ptr<History> scenario_history(const char* rel) {
+    auto h = std::make_unique<History>();
+    for (const Command& c : commands_of(src(rel))) h->run(c);
+    return h;
+}
+
+TEST(Snapshot, SeveralLabelledSnapshotsLiveInOneFile) {
+    TempFile tf("labels.sqlite");
+    std::string err, used;
+    auto a_p = scenario_history("tests/scripts/peer_handshake.sock");
+    History& a = *a_p;
+    auto b_p = scenario_history("tests/scripts/syn_timeout.sock");
+    History& b = *b_p;
+    ASSERT_TRUE(snapshot::save(tf.path, a, "handshake", &err)) << err;
+    ASSERT_TRUE(snapshot::save(tf.path, b, "timeout", &err)) << err;
+    ASSERT_TRUE(snapshot::save(tf.path, a, "", &err, nullptr, &used)) << err;
+    EXPECT_EQ(used, "snapshot 3");
+    std::vector<snapshot::Info> infos;
+    ASSERT_TRUE(snapshot::list(tf.path, &infos, &err)) << err;
+    ASSERT_EQ(infos.size(), 3u);
+    EXPECT_EQ(infos[0].label, "handshake");
+    EXPECT_EQ(infos[1].label, "timeout");
+    EXPECT_EQ(infos[1].steps, b.step_count());
+    EXPECT_EQ(infos[1].commands, b.entries().size());
+
+    auto la = snapshot::load(tf.path, "handshake", &err);
+    ASSERT_TRUE(la) << err;
+    EXPECT_TRUE(la->live().k.w == a.live().k.w);
+    auto lb = snapshot::load(tf.path, "timeout", &err);
+    ASSERT_TRUE(lb) << err;
+    EXPECT_TRUE(lb->live().k.w == b.live().k.w);
+    snapshot::Info info;
+    auto newest = snapshot::load(tf.path, "", &err, nullptr, &info);
+    ASSERT_TRUE(newest) << err;
+    EXPECT_EQ(info.label, "snapshot 3");
+    auto by_id = snapshot::load(tf.path, std::to_string(infos[1].id), &err, nullptr, &info);
+    ASSERT_TRUE(by_id) << err;
+    EXPECT_EQ(info.label, "timeout");
+
+    // Saving under an existing label replaces that snapshot only.
+    ASSERT_TRUE(snapshot::save(tf.path, a, "timeout", &err)) << err;
+    ASSERT_TRUE(snapshot::list(tf.path, &infos, &err)) << err;
+    ASSERT_EQ(infos.size(), 3u);
+    auto lt = snapshot::load(tf.path, "timeout", &err);
+    ASSERT_TRUE(lt) << err;
+    EXPECT_TRUE(lt->live().k.w == a.live().k.w);
+
+    EXPECT_FALSE(snapshot::load(tf.path, "nope", &err));
+    EXPECT_NE(err.find("no snapshot labelled 'nope'"), std::string::npos) << err;
+    EXPECT_NE(err.find("'handshake'"), std::string::npos) << err;
+}
+
+TEST(Snapshot, TheReplSaveWordSavesAndReports) {
+    TempFile tf("repl.sqlite");
+    auto h_p = scenario_history("tests/scripts/peer_handshake.sock");
+    History& h = *h_p;
+    std::string msg = snapshot::repl_save(tf.path + "  lesson 3 ", h);
+    EXPECT_EQ(msg, "saved 'lesson 3' (" + std::to_string(h.step_count()) + " steps, " +
+                       std::to_string(h.entries().size()) + " commands) to " + tf.path);
+    std::string err;
+    EXPECT_TRUE(snapshot::load(tf.path, "lesson 3", &err)) << err;
+    EXPECT_EQ(snapshot::repl_save("", h), "usage: save FILE [LABEL]");
+}
+
+// ============================================================ refusals
+
+std::vector<uint8_t> image_of(const History& h) {
+    std::vector<uint8_t> img;
+    std::string err;
+    EXPECT_TRUE(snapshot::save_to_memory(h, "t", &img, &err)) << err;
+    return img;
+}
+
+TEST(Snapshot, AForeignDatabaseIsRefusedAndLeftAlone) {
+    TempFile tf("foreign.sqlite");
+    sql(tf.path, "PRAGMA application_id = 1234; CREATE TABLE notes (x TEXT); INSERT INTO notes VALUES ('mine');");
+    auto before = read_file(tf.path);
+    std::string err;
+    EXPECT_FALSE(snapshot::load(tf.path, "", &err));
+    EXPECT_NE(err.find("not a sockscope snapshot"), std::string::npos) << err;
+    auto h_p = scenario_history("tests/scripts/peer_handshake.sock");
+    History& h = *h_p;
+    EXPECT_FALSE(snapshot::save(tf.path, h, "x", &err));
+    EXPECT_NE(err.find("not a sockscope snapshot"), std::string::npos) << err;
+    EXPECT_EQ(read_file(tf.path), before);
+    // Another application's database without an application_id, too.
+    TempFile t2("plain.sqlite");
+    sql(t2.path, "CREATE TABLE notes (x TEXT);");
+    EXPECT_FALSE(snapshot::save(t2.path, h, "x", &err));
+    EXPECT_FALSE(snapshot::load(t2.path, "", &err));
+    EXPECT_NE(err.find("not a sockscope snapshot"), std::string::npos) << err;
+}
+
+TEST(Snapshot, ANewerFormatIsRefusedWithAPlainMessage) {
+    TempFile tf("newer.sqlite");
+    auto h_p = scenario_history("tests/scripts/peer_handshake.sock");
+    History& h = *h_p;
+    std::string err;
+    ASSERT_TRUE(snapshot::save(tf.path, h, "x", &err)) << err;
+    sql(tf.path, "PRAGMA user_version = 2;");
+    EXPECT_FALSE(snapshot::load(tf.path, "", &err));
+    EXPECT_NE(err.find("made by a newer sockscope"), std::string::npos) << err;
+    EXPECT_FALSE(snapshot::save(tf.path, h, "y", &err));
+    EXPECT_NE(err.find("made by a newer sockscope"), std::string::npos) << err;
+}
+
+TEST(Snapshot, FilesThatAreNotDatabasesAreRefused) {
+    TempFile tf("text.sqlite");
+    std::string err;
+    write_file(tf.path, {'h', 'e', 'l', 'l', 'o', '\n'});
+    EXPECT_FALSE(snapshot::load(tf.path, "", &err));
+    EXPECT_NE(err.find("not an SQLite database"), std::string::npos) << err;
+    write_file(tf.path, {});
+    EXPECT_FALSE(snapshot::load(tf.path, "", &err));
+    EXPECT_NE(err.find("not a sockscope snapshot"), std::string::npos) << err;
+    EXPECT_FALSE(snapshot::load(tf.path + ".missing", "", &err));
+    EXPECT_NE(err.find("cannot open"), std::string::npos) << err;
+    EXPECT_FALSE(fs::exists(tf.path + ".missing"));
+}
+
+std::unique_ptr<History> big_history() {
+    auto hp = std::make_unique<History>();
+    History& h = *hp;
+    script::Interp in(h);
+    auto run = [&](const std::string& line) {
+        auto parsed = script::parse_line(line, 1);
+        ASSERT_TRUE(std::holds_alternative<script::Line>(parsed)) << line;
+        ASSERT_TRUE(in.run_line(std::get<script::Line>(parsed), "big")) << line;
+    };
+    run("s = socket(AF_INET, SOCK_STREAM, 0)");
+    run("bind(s, 127.0.0.1:8080)");
+    run("listen(s, 4096)");
+    run("synflood(127.0.0.1:8080, 300)");
+    for (int i = 0; i < 20; ++i) run("socket(AF_INET, SOCK_DGRAM, 0)");
+    run("!advance 2000");
+    return hp;
+}
+
+TEST(Snapshot, TruncatedFilesAreRefused) {
+    History h;
+    for (const Command& c : commands_of(src("tests/scripts/synflood_cookies.sock"))) h.run(c);
+    std::vector<uint8_t> img = image_of(h);
+    ASSERT_GT(img.size(), 8192u);
+    for (size_t n = 0; n < img.size(); n += (n < 200 ? 7 : 509)) {
+        std::vector<uint8_t> cut(img.begin(), img.begin() + static_cast<long>(n));
+        std::string err;
+        auto l = snapshot::load_from_memory(cut.data(), cut.size(), "", &err);
+        EXPECT_FALSE(l) << "truncated to " << n << " bytes";
+        EXPECT_FALSE(err.empty());
+    }
+}
+
+// Whatever the loader accepts must be the saved state exactly; everything
+// else is refused with a message.
+void expect_refused_or_exact(const std::vector<uint8_t>& img, const History& orig, const std::string& what,
+                             int* refused) {
+    std::string err;
+    if (std::getenv("SNAPSHOT_TEST_VERBOSE")) std::fprintf(stderr, "%s\n", what.c_str());
+    auto l = snapshot::load_from_memory(img.data(), img.size(), "", &err);
+    if (!l) {
+        EXPECT_FALSE(err.empty()) << what;
+        ++*refused;
+        return;
+    }
+    EXPECT_TRUE(l->live().k.w == orig.live().k.w) << what;
+    EXPECT_EQ(l->step_count(), orig.step_count()) << what;
+}
+
+TEST(Snapshot, CorruptedBytesAreRefusedOrHarmless) {
+    History h;
+    for (const Command& c : commands_of(src("tests/scripts/peer_handshake.sock"))) h.run(c);
+    std::vector<uint8_t> img = image_of(h);
+    std::mt19937 rng(5);
+    int refused = 0;
+    for (int round = 0; round < 600; ++round) {
+        std::vector<uint8_t> bad = img;
+        int flips = 1 + static_cast<int>(rng() % 8);
+        for (int i = 0; i < flips; ++i) bad[rng() % bad.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
+        expect_refused_or_exact(bad, h, "round " + std::to_string(round), &refused);
+    }
+    EXPECT_GT(refused, 50);
+}
+
+// Every cell of the first rows of every table, set to hostile values
+// through SQL (so the file stays a valid database and the loader's own
+// checks are what stands between the values and the model), in the head
+// world and in the boot world.
+TEST(Snapshot, HostileValuesInEveryColumnAreRefusedOrHarmless) {
+    World boot = make_boot_world();
+    std::string err;
+    ASSERT_TRUE(script::apply_sysctl_text(boot, "net.ipv4.ip_local_port_range=40000 40100", &err)) << err;
+    History h(boot);
+    for (const Command& c : commands_of(src("tests/scripts/blocking_accept_two_tasks.sock"), boot)) h.run(c);
+    Command syn;
+    syn.op = Op::SynFlood;
+    syn.a = {0x7f000001, 8080, 3, 0, 0, 0};
+    syn.text = "synflood";
+    h.run(syn);
+    std::vector<uint8_t> img = image_of(h);
+
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+    const char* hostile[] = {"NULL", "-1", "0", "7", "4294967296", "'x'", "2.5"};
+    int refused = 0, tried = 0;
+    for (const auto& t : snapshot::detail::tables()) {
+        bool meta = t.tab == snapshot::detail::Tab::snapshot;
+        std::string pk = meta ? "id" : t.pk;
+        // The first rows of the head (snapshot 1) and of the boot world
+        // (snapshot 2), which is the world the model will run on.
+        for (const char* where : {"snapshot_id = 1", "snapshot_id = 2"}) {
+            std::string cond = meta ? std::string(where).replace(0, 11, "id") : where;
+            for (int row = 0; row < 1; ++row) {
+                for (size_t c = 0; c < t.cols.size(); ++c) {
+                    for (const char* v : hostile) {
+                        auto* buf = static_cast<unsigned char*>(sqlite3_malloc64(img.size()));
+                        std::memcpy(buf, img.data(), img.size());
+                        ASSERT_EQ(sqlite3_deserialize(db, "main", buf, static_cast<sqlite3_int64>(img.size()),
+                                                      static_cast<sqlite3_int64>(img.size()),
+                                                      SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE),
+                                  SQLITE_OK);
+                        std::string q = "UPDATE \"" + t.name + "\" SET \"" + t.cols[c].name + "\" = " + v +
+                                        " WHERE (" + pk + ") IN (SELECT " + pk + " FROM \"" + t.name + "\" WHERE " +
+                                        cond + " ORDER BY " + pk + " LIMIT 1 OFFSET " + std::to_string(row) + ")";
+                        if (sqlite3_exec(db, q.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) continue;
+                        if (sqlite3_changes(db) == 0) continue;
+                        sqlite3_int64 n = 0;
+                        unsigned char* p = sqlite3_serialize(db, "main", &n, 0);
+                        ASSERT_TRUE(p);
+                        std::vector<uint8_t> bad(p, p + n);
+                        sqlite3_free(p);
+                        ++tried;
+                        expect_refused_or_exact(bad, h, t.name + "." + t.cols[c].name + " = " + v + " where " + cond,
+                                                &refused);
+                    }
+                }
+            }
+        }
+    }
+    sqlite3_close(db);
+    EXPECT_GT(tried, 800);
+    EXPECT_GT(refused, tried / 2);
+}
+
+TEST(Snapshot, HostileCommandsAreRefusedBeforeTheyRun) {
+    TempFile tf("commands.sqlite");
+    auto h_p = scenario_history("tests/scripts/blocking_accept_two_tasks.sock");
+    History& h = *h_p;
+    std::string err;
+    ASSERT_TRUE(snapshot::save(tf.path, h, "x", &err)) << err;
+    auto bytes = read_file(tf.path);
+    struct Case {
+        const char* q;
+        const char* msg;
+    } cases[] = {
+        {"UPDATE command SET task = 77 WHERE id = 2", "does not exist"},
+        {"UPDATE command SET task = NULL WHERE id = 2", "has no task"},
+        {"UPDATE command SET op = 'reboot' WHERE id = 2", "not a known value"},
+        {"UPDATE command SET op = 'synflood', a2 = 1000000000 WHERE id = 2", "too many"},
+        {"UPDATE command SET op = 'sleep', a0 = 9223372036854775807 WHERE id = 2", "too much time"},
+        {"UPDATE command SET steps = steps + 1 WHERE id = 2", "steps"},
+        {"UPDATE command SET a0 = 99 WHERE id = 1", ""},
+        {"DELETE FROM command WHERE id = 3", "position"},
+        {"UPDATE file SET f_count = f_count + 1 WHERE snapshot_id = 1", "differs from its replayed history in file"},
+        {"UPDATE world SET now = now + 1 WHERE snapshot_id = 1", "differs from its replayed history"},
+        {"DELETE FROM step WHERE id = 0", ""},
+        {"UPDATE snapshot SET boot_id = 1 WHERE id = 1", "boot world"},
+        {"DROP TABLE sock; CREATE VIEW sock AS SELECT * FROM socket", "missing"},
+    };
+    for (const Case& c : cases) {
+        write_file(tf.path, bytes);
+        sql(tf.path, c.q);
+        EXPECT_FALSE(snapshot::load(tf.path, "", &err)) << c.q;
+        EXPECT_NE(err.find(c.msg), std::string::npos) << c.q << " -> " << err;
+    }
+}
+
+// libFuzzer's entry point on random inputs, and on inputs that look like
+// an SQLite file for their first bytes.
+TEST(Snapshot, TheFuzzEntryPointRefusesRandomBytes) {
+    std::mt19937_64 rng(1);
+    auto h_p = scenario_history("tests/scripts/peer_handshake.sock");
+    History& h = *h_p;
+    std::vector<uint8_t> img = image_of(h);
+    std::string err;
+    EXPECT_EQ(snapshot_load_from_memory(img.data(), img.size(), &err), 0) << err;
+    for (int round = 0; round < 3000; ++round) {
+        size_t n = rng() % (round % 3 == 0 ? 64 : 20000);
+        std::vector<uint8_t> buf(n);
+        for (auto& b : buf) b = static_cast<uint8_t>(rng());
+        if (round % 2 && n >= 100) std::memcpy(buf.data(), img.data(), 100);  // a valid header
+        if (round % 5 == 0 && n >= 8192) std::memcpy(buf.data(), img.data(), 8192);
+        err.clear();
+        EXPECT_EQ(snapshot_load_from_memory(buf.data(), buf.size(), &err), 1);
+        EXPECT_FALSE(err.empty());
+    }
+    EXPECT_EQ(snapshot_load_from_memory(nullptr, 0, &err), 1);
+}
+
+// A save killed at any moment leaves the file as it was before (SQLite's
+// rollback journal), or with the new snapshot complete.
+TEST(Snapshot, ASaveKilledInTheMiddleNeverDamagesTheFile) {
+    TempFile tf("kill.sqlite");
+    auto small_p = scenario_history("tests/scripts/peer_handshake.sock");
+    History& small = *small_p;
+    auto big_p = big_history();
+    History& big = *big_p;
+    std::string err;
+    ASSERT_TRUE(snapshot::save(tf.path, small, "before", &err)) << err;
+    int completed = 0, interrupted = 0;
+    for (int delay_us : {0, 200, 500, 1000, 2000, 4000, 8000, 16000, 50000}) {
+        pid_t pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+            std::string e;
+            snapshot::save(tf.path, big, "during", &e);
+            _exit(0);
+        }
+        usleep(static_cast<useconds_t>(delay_us));
+        kill(pid, SIGKILL);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        auto before = snapshot::load(tf.path, "before", &err);
+        ASSERT_TRUE(before) << "delay " << delay_us << ": " << err;
+        EXPECT_TRUE(before->live().k.w == small.live().k.w);
+        auto during = snapshot::load(tf.path, "during", &err);
+        if (during) {
+            ++completed;
+            EXPECT_TRUE(during->live().k.w == big.live().k.w);
+        } else {
+            ++interrupted;
+            EXPECT_NE(err.find("no snapshot labelled 'during'"), std::string::npos) << err;
+        }
+    }
+    std::printf("[          ] kill during save: %d saves completed, %d interrupted\n", completed, interrupted);
+}
+
+// ============================================================ names
+
+std::set<std::string> sqlite_columns(sqlite3* db, const std::string& table) {
+    std::set<std::string> cols;
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, ("PRAGMA table_info(\"" + table + "\")").c_str(), -1, &st, nullptr);
+    while (sqlite3_step(st) == SQLITE_ROW) cols.insert(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+    sqlite3_finalize(st);
+    return cols;
+}
+
+TEST(Snapshot, JsonHasTheSameTablesAndColumnsAsTheDatabase) {
+    auto h_p = scenario_history("tests/scripts/synflood_cookies.sock");
+    History& h = *h_p;
+    auto j = nlohmann::json::parse(snapshot::to_json(h, "lesson"));
+    EXPECT_EQ(j["application_id"], snapshot::kApplicationId);
+    EXPECT_EQ(j["user_version"], 1);
+    std::vector<uint8_t> img = image_of(h);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+    auto* buf = static_cast<unsigned char*>(sqlite3_malloc64(img.size()));
+    std::memcpy(buf, img.data(), img.size());
+    ASSERT_EQ(sqlite3_deserialize(db, "main", buf, static_cast<sqlite3_int64>(img.size()),
+                                  static_cast<sqlite3_int64>(img.size()), SQLITE_DESERIALIZE_FREEONCLOSE),
+              SQLITE_OK);
+    for (const auto& t : snapshot::detail::tables()) {
+        ASSERT_TRUE(j.contains(t.name)) << t.name;
+        std::set<std::string> cols = sqlite_columns(db, t.name);
+        EXPECT_EQ(cols.size(), t.cols.size()) << t.name;
+        for (const auto& row : j[t.name]) {
+            std::set<std::string> keys;
+            for (auto it = row.begin(); it != row.end(); ++it) keys.insert(it.key());
+            EXPECT_EQ(keys, cols) << t.name;
+            break;
+        }
+    }
+    sqlite3_close(db);
+    // Kernel names and values: the listener, its queue, its counters.
+    bool listener = false;
+    for (const auto& s : j["sock"]) {
+        if (s["snapshot_id"] != 1 || s["sk_state"] != TCP_LISTEN) continue;
+        listener = true;
+        EXPECT_EQ(s["sk_prot"], "tcp_prot");
+        EXPECT_EQ(s["inet_num"], 80);
+        EXPECT_TRUE(s.contains("sk_max_ack_backlog"));
+        EXPECT_TRUE(s.contains("icsk_bind_hash"));
+    }
+    EXPECT_TRUE(listener);
+    bool cookies = false;
+    for (const auto& c : j["counter"])
+        if (c["snapshot_id"] == 1 && c["name"] == "SyncookiesSent" && c["value"].get<int64_t>() > 0) cookies = true;
+    EXPECT_TRUE(cookies);
+    bool somaxconn = false;
+    for (const auto& s : j["sysctl"])
+        if (s["name"] == "net.core.somaxconn") somaxconn = true;
+    EXPECT_TRUE(somaxconn);
+    EXPECT_EQ(j["command"].size(), h.entries().size());
+    EXPECT_EQ(j["step"].size(), h.step_count());
+    EXPECT_EQ(j["snapshot"][0]["label"], "lesson");
+}
+
+TEST(Snapshot, ExportJsonReadsAFile) {
+    TempFile tf("json.sqlite");
+    auto h_p = scenario_history("tests/scripts/peer_handshake.sock");
+    History& h = *h_p;
+    std::string err, json;
+    ASSERT_TRUE(snapshot::save(tf.path, h, "x", &err)) << err;
+    ASSERT_TRUE(snapshot::export_json(tf.path, "x", &json, &err)) << err;
+    auto j = nlohmann::json::parse(json);
+    EXPECT_EQ(j["snapshot"][0]["label"], "x");
+    EXPECT_EQ(j["peer"][0]["name"], "P");
+    EXPECT_FALSE(snapshot::export_json(tf.path, "y", &json, &err));
+}
+
+TEST(Snapshot, TheDocsDescribeEveryTableAndColumn) {
+    std::ifstream in(src("docs/snapshots.md"));
+    ASSERT_TRUE(in) << "docs/snapshots.md";
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string doc = ss.str();
+    for (const auto& t : snapshot::detail::tables()) {
+        // A section per table: "### name", then its columns in backquotes.
+        size_t at = doc.find("### " + t.name + "\n");
+        ASSERT_NE(at, std::string::npos) << "no section for table " << t.name;
+        size_t end = doc.find("\n### ", at + 4);
+        std::string section = doc.substr(at, end == std::string::npos ? std::string::npos : end - at);
+        for (const auto& c : t.cols)
+            EXPECT_NE(section.find("`" + c.name + "`"), std::string::npos) << t.name << "." << c.name;
+    }
+}
+
+// The number of members of an aggregate (T{a, b, ...} with as many
+// initialisers as it takes).
+struct AnyInit {
+    template <class T> constexpr operator T() const;
+};
+template <class T, class... A> constexpr size_t member_count() {
+    if constexpr (requires { T{A{}..., AnyInit{}}; }) return member_count<T, A..., AnyInit>();
+    else return sizeof...(A);
+}
+
+// Every member of every saved struct has its column (or its child table):
+// a member added to world.h fails here until core/snapshot/schema.cpp and
+// docs/snapshots.md know it.
+TEST(Snapshot, KnowsEveryFieldOfTheWorld) {
+    using namespace snapshot::detail;
+    EXPECT_EQ(task_fields().size(), member_count<Task>() - 1 + member_count<SyscallFrame>());  // wait -> wait_*
+    EXPECT_EQ(files_struct_fields().size() + 3, member_count<FilesStruct>());   // fd, open_fds, close_on_exec -> fdtable
+    EXPECT_EQ(file_fields().size(), member_count<File>());
+    EXPECT_EQ(socket_fields().size() + 1, member_count<Socket>());              // wq -> socket_wq
+    EXPECT_EQ(waiter_fields().size(), member_count<Waiter>());
+    EXPECT_EQ(sock_fields().size() + 1, member_count<Sock>());                  // rskq_accept -> sock_rskq_accept
+    EXPECT_EQ(request_sock_fields().size(), member_count<RequestSock>());
+    EXPECT_EQ(timewait_sock_fields().size(), member_count<TimewaitSock>());
+    EXPECT_EQ(bind_bucket_fields().size() + 2, member_count<BindBucket>());     // owners, tw_owners
+    EXPECT_EQ(timer_fields().size(), member_count<Timer>());
+    EXPECT_EQ(peer_fields().size() + 2, member_count<Peer>());                  // conns, inbox
+    EXPECT_EQ(peer_conn_fields().size(), member_count<PeerConn>());
+    EXPECT_EQ(packet_fields().size(), member_count<Packet>());
+    EXPECT_EQ(protosw_fields().size(), member_count<InetProtosw>());
+    EXPECT_EQ(net_family_fields().size() + 1, member_count<NetProtoFamily>());  // inetsw -> inet_protosw
+    Sysctls sys;
+    size_t sysctl_values = 0;
+    for (const auto& s : sysctl_slots(sys)) sysctl_values += s.v2 ? 2 : 1;
+    EXPECT_EQ(sysctl_values, member_count<Sysctls>());
+    // World: 10 slabs, net_families, sysctl, mib, 4 hashes (peer_addrs
+    // rebuilt from the peers), timer_queue (rebuilt from the timers), wire,
+    // runqueue, and the scalars of the world table.
+    EXPECT_EQ(world_scalars().size() + 20, member_count<World>());
+    EXPECT_EQ(member_count<Command>(), 4u);   // op, task, a, text
+    EXPECT_EQ(member_count<EhashEntry>(), 2u);
+    EXPECT_EQ(member_count<FourTuple>(), 4u);
+}
+
+}  // namespace
+}  // namespace sockscope
