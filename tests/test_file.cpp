@@ -307,9 +307,6 @@ TEST(File, TheReservedFdBecomesTheAcceptedConnection) {
 }
 
 TEST(File, AnInterruptedAcceptGivesItsReservedFdBack) {
-    GTEST_SKIP() << "model bug: signal_task wakes a task asleep on a socket without finish_wait, so "
-                    "after the signal step the checker finds 'wait queue holds a running task' "
-                    "(sched.cpp; the timer and kthread_stop wake-ups do take it off first)";
     Sim s;
     listener(s, 7103);
     s.run("T = thread()");

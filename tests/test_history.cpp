@@ -370,6 +370,39 @@ TEST(History, TheAfterStepHookSurvivesABranch) {
     EXPECT_TRUE(static_cast<bool>(r.h.live().after_step));
 }
 
+// ---------------------------------------------------------------- replay (snapshots)
+
+TEST(History, ReplayingTheEntriesRebuildsTheSameHistory) {
+    Recorder r;
+    r.run_all(kTasksAndPeers);
+    uint64_t cut = r.h.entries()[8].first_step + 1;  // inside a command
+    ASSERT_TRUE(r.h.branch_at(cut));
+    r.forget_after(cut);
+    r.run_all({"!advance 100", "n = socket(AF_INET, SOCK_STREAM, 0)"});
+
+    History copy(r.h.boot_world(), 7);
+    EXPECT_TRUE(copy.boot_world() == make_boot_world());
+    ASSERT_TRUE(copy.replay(r.h.entries(), r.h.branches()));
+    EXPECT_TRUE(copy.live().k.w == r.h.live().k.w);
+    EXPECT_EQ(copy.step_count(), r.h.step_count());
+    EXPECT_EQ(copy.trace().events.size(), r.h.trace().events.size());
+    ASSERT_EQ(copy.branches().size(), 1u);
+    EXPECT_EQ(copy.branches()[0].at_step, cut);
+    EXPECT_EQ(copy.branches()[0].commands, r.h.branches()[0].commands);
+    for (uint64_t n = 0; n <= r.h.step_count(); ++n) EXPECT_TRUE(copy.world_at(n) == r.h.world_at(n)) << n;
+}
+
+TEST(History, ReplayStopsAtAnEntryThatRunsADifferentNumberOfSteps) {
+    Recorder r;
+    r.run_all(std::vector<std::string>(kHandshake.begin(), kHandshake.begin() + 5));
+    std::vector<History::Entry> entries = r.h.entries();
+    entries.back().steps += 1;  // the connect ran five steps, not six
+    History copy;
+    EXPECT_FALSE(copy.replay(entries));
+    EXPECT_EQ(copy.entries().size(), entries.size());
+    EXPECT_EQ(copy.step_count(), r.h.step_count());
+}
+
 // ---------------------------------------------------------------- reset, size
 
 TEST(History, ResetStartsOverFromTheGivenWorld) {

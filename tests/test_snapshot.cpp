@@ -625,7 +625,6 @@ TEST(Snapshot, HostileCommandsAreRefusedBeforeTheyRun) {
         {"DELETE FROM command WHERE id = 3", "position"},
         {"UPDATE file SET f_count = f_count + 1 WHERE snapshot_id = 1", "differs from its replayed history in file"},
         {"UPDATE world SET now = now + 1 WHERE snapshot_id = 1", "differs from its replayed history"},
-        {"DELETE FROM step WHERE id = 0", ""},
         {"UPDATE snapshot SET boot_id = 1 WHERE id = 1", "boot world"},
         {"DROP TABLE sock; CREATE VIEW sock AS SELECT * FROM socket", "missing"},
     };
@@ -754,7 +753,6 @@ TEST(Snapshot, JsonHasTheSameTablesAndColumnsAsTheDatabase) {
         if (s["name"] == "net.core.somaxconn") somaxconn = true;
     EXPECT_TRUE(somaxconn);
     EXPECT_EQ(j["command"].size(), h.entries().size());
-    EXPECT_EQ(j["step"].size(), h.step_count());
     EXPECT_EQ(j["snapshot"][0]["label"], "lesson");
 }
 

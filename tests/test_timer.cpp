@@ -258,11 +258,6 @@ TEST(Timer, AnOrphanInFinWait2LastsTcpFinTimeout) {
 // ---------------------------------------------------------------- SO_RCVTIMEO, SO_SNDTIMEO
 
 TEST(Timer, SoRcvtimeoMakesABlockingAcceptGiveUpWithEagain) {
-    GTEST_SKIP() << "model bug: sys_accept4 overwrites task.wait with its own frame after "
-                    "inet_csk_accept's task_sleep set wait.deadline, so the deadline is lost: the "
-                    "timeout timer wakes the task, accept_resume sees no deadline and sleeps again "
-                    "for ever. Linux returns EAGAIN when SO_RCVTIMEO runs out (reference 11 #47, "
-                    "measured on 6.18 with a 300 ms SO_RCVTIMEO)";
     Sim s;
     ASSERT_EQ(s.run("l = socket(AF_INET, SOCK_STREAM, 0)"), ok(3));
     ASSERT_EQ(s.run("listen(l, 5)"), ok(0));

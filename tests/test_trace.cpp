@@ -83,7 +83,7 @@ const std::map<FieldKey, Reader>& readers() {
         SOCK(inet_daddr), SOCK(inet_dport), SOCK(icsk_bind_hash), SOCK(qlen), SOCK(young),
         SOCK(synflood_warned), SOCK(icsk_retransmits), SOCK(icsk_rto), SOCK(icsk_retransmit_timer),
         SOCK(snd_isn), SOCK(snd_nxt), SOCK(snd_una), SOCK(rcv_nxt), SOCK(fin_sent), SOCK(last_overflow),
-        SOCK(nonagle), SOCK(listener_hashed), SOCK(ehashed),
+        SOCK(nonagle), SOCK(listener_hashed), SOCK(ehashed), SOCK(destroyed), SOCK(sk_timer),
         REQ(rsk_listener), REQ(sk), REQ(ir_loc_addr), REQ(ir_rmt_addr), REQ(ir_num), REQ(ir_rmt_port),
         REQ(snt_isn), REQ(rcv_isn), REQ(num_timeout), REQ(num_retrans), REQ(acked), REQ(in_accept_queue),
         REQ(rsk_timer),

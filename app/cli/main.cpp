@@ -149,15 +149,16 @@ int open_snapshot(const std::string& path, const std::string& label) {
     return 0;
 }
 
+// A FILE.sqlite, or any file that is an SQLite database.
 bool looks_like_snapshot(const std::string& arg) {
     if (arg.empty() || arg[0] == '-') return false;
+    if (arg.size() > 7 && arg.substr(arg.size() - 7) == ".sqlite") return true;
     struct stat st;
     if (stat(arg.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
     std::ifstream in(arg, std::ios::binary);
     char magic[16] = {};
     in.read(magic, sizeof magic);
-    return std::string(magic, sizeof magic) == std::string("SQLite format 3\0", 16) ||
-           (arg.size() > 7 && arg.substr(arg.size() - 7) == ".sqlite");
+    return std::string(magic, sizeof magic) == std::string("SQLite format 3\0", 16);
 }
 
 }  // namespace

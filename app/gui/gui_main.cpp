@@ -438,7 +438,7 @@ bool dump_views(const std::string& path, Ui& ui, Session& s) {
     std::ofstream out(path);
     if (!out) return false;
     const DrawnCounts& d = ui.drawn;
-    out << "step " << s.cursor().step << " of " << s.head() << "\n";
+    out << "step " << s.cursor().step << "\nhead " << s.head() << "\n";
     for (auto [sock, n] : d.accept_cells) out << "listener " << sock << " accept_cells " << n << "\n";
     for (auto [sock, n] : d.syn_cells) out << "listener " << sock << " syn_cells " << n << "\n";
     for (auto [sock, n] : d.limit_at) out << "listener " << sock << " limit " << n << "\n";
@@ -643,6 +643,7 @@ int run_gui(const GuiOptions& o) {
     Ui ui(s, W.settings, W.fonts);
     ui.headless = headless;
     if (o.fit_all) ui.fit_all();
+    if (only != View::Count) ui.show_view(only);
     if (!parse_select(o.select, ui)) {
         std::fprintf(stderr, "--select: expected KIND:ID (sock:3, file:2, task:1, req:4, packet:0) or net\n");
         shutdown(W);
@@ -753,18 +754,23 @@ int run_gui(const GuiOptions& o) {
         int fw, fh;
         glfwGetFramebufferSize(W.win, &fw, &fh);
         std::printf("window %dx%d, %s\n", fw, fh, reinterpret_cast<const char*>(glGetString(GL_RENDERER)));
+        const int nf = std::getenv("SOCKSCOPE_BENCH_FRAMES") ? std::atoi(std::getenv("SOCKSCOPE_BENCH_FRAMES")) : 300;
         W.settings.tab_mid = 0;   // the listener view
-        measure("steady frames at the end (listener view)", 300, [](int) {});
+        measure("steady frames at the end (listener view)", nf, [](int) {});
         W.settings.tab_mid = 1;   // the packet ladder
-        measure("steady frames at the end (packet ladder)", 120, [](int) {});
+        measure("steady frames at the end (packet ladder)", std::max(1, nf / 2), [](int) {});
         W.settings.tab_mid = 0;
         W.settings.animate = true;
-        uint64_t back = std::min<uint64_t>(s.head(), 200);
+        uint64_t back = std::min<uint64_t>(s.head(), static_cast<uint64_t>(std::max(1, nf * 2 / 3)));
         s.go_step(s.head() - back);
         measure("stepping one step a frame, animated", static_cast<int>(back), [&](int) { s.next_step(); });
         // 2. a large history: jumps
         const uint64_t target = std::getenv("SOCKSCOPE_BENCH_STEPS") ? std::strtoull(std::getenv("SOCKSCOPE_BENCH_STEPS"), nullptr, 10)
                                                                     : 1000000;
+        if (target == 0) {
+            shutdown(W);
+            return 0;
+        }
         Session big;
         big.echo_script = false;
         auto b0 = Clock::now();

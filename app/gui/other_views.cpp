@@ -400,6 +400,61 @@ void Ui::protosw_view() {
     const float t = ease(anim_t());
     const bool anim = animating_ && t < 1.0f;
     int fam_shown = walk_.valid && walk_.family >= 0 && walk_.family < NPROTO ? walk_.family : AF_INET;
+    // How far the walk has got (it unrolls over the animation).
+    size_t revealed = walk_.steps.size();
+    if (anim && !walk_.steps.empty()) revealed = static_cast<size_t>(std::floor(t * static_cast<float>(walk_.steps.size() + 1)));
+    std::map<std::pair<int, int>, gui::WalkVerdict> verdict;   // (type, index) -> verdict
+    if (walk_.valid)
+        for (size_t i = 0; i < std::min(revealed, walk_.steps.size()); ++i) verdict[{walk_.type, static_cast<int>(i)}] = walk_.steps[i].verdict;
+    if (!walk_.valid) {
+        ImGui::TextColored(F4(pal_.dim), "The loop of inet_create over inetsw[type] shows here when the step is a socket() call.");
+    } else {
+        ImGui::TextColored(F4(pal_.title), "%s's loop for socket(%s, %s, %s)", walk_.create.empty() ? "inet_create" : walk_.create.c_str(),
+                           gui::family_name(walk_.family).c_str(), gui::type_name(walk_.type).c_str(), proto_name(walk_.protocol).c_str());
+        if (walk_.steps.empty() && !walk_.note.empty()) ImGui::TextColored(F4(pal_.err), "%s", walk_.note.c_str());
+        ImGui::PushTextWrapPos(0);
+        for (size_t i = 0; i < walk_.steps.size() && i < revealed; ++i) {
+            const gui::WalkStep& st = walk_.steps[i];
+            std::string ep = proto_name(st.entry.protocol);
+            std::string text;
+            ImU32 c = pal_.err;
+            switch (st.verdict) {
+            case gui::WalkVerdict::Mismatch:
+                text = "✗ " + ep + ": " + proto_name(walk_.protocol) + " ≠ " + ep + " and neither is IPPROTO_IP: err = -EPROTONOSUPPORT, next entry";
+                break;
+            case gui::WalkVerdict::ExactIP:
+                text = "✗ " + ep + ": IPPROTO_IP asked of an IPPROTO_IP entry is no match: err = -EPROTONOSUPPORT, next entry";
+                break;
+            case gui::WalkVerdict::Exact:
+                text = "✓ " + ep + ": the protocol asked for is this entry's: chosen";
+                c = pal_.ok;
+                break;
+            case gui::WalkVerdict::WildcardAsked:
+                text = "✓ " + ep + ": IPPROTO_IP (0) asks for the type's default: chosen, protocol becomes " + ep;
+                c = pal_.ok;
+                break;
+            case gui::WalkVerdict::WildcardEntry:
+                text = "✓ " + ep + ": a wildcard entry takes any protocol: chosen";
+                c = pal_.ok;
+                break;
+            }
+            ImGui::PushStyleColor(ImGuiCol_Text, F4(c));
+            ImGui::Text("%zu. %s", i + 1, text.c_str());
+            ImGui::PopStyleColor();
+        }
+        if (revealed >= walk_.steps.size() && !walk_.steps.empty()) {
+            if (walk_.chosen >= 0) {
+                const InetProtosw& e = walk_.steps[static_cast<size_t>(walk_.chosen)].entry;
+                ImGui::TextColored(F4(pal_.ok), "→ sock->ops = %s, sk->sk_prot = %s", gui::ops_name(e.ops).c_str(),
+                                   gui::prot_name(e.prot).c_str());
+            } else {
+                ImGui::TextColored(F4(pal_.err), "→ no entry fits: -%s", errno_text(walk_.err).c_str());
+            }
+        }
+        if (!walk_.note.empty() && !walk_.steps.empty()) ImGui::TextColored(F4(pal_.warn), "%s", walk_.note.c_str());
+        ImGui::PopTextWrapPos();
+    }
+    ImGui::Separator();
     ImGui::TextColored(F4(pal_.title), "net_families[]");
     ImGui::SameLine();
     ImGui::TextColored(F4(pal_.dim), "(registered slots; every other slot is NULL)");
@@ -413,12 +468,6 @@ void Ui::protosw_view() {
     ImGui::Spacing();
     const NetProtoFamily& nf = w.net_families[static_cast<size_t>(fam_shown)];
     ImGui::TextColored(F4(pal_.title), "inetsw[] of %s", gui::family_name(fam_shown).c_str());
-    // How far the walk has got (it unrolls over the animation).
-    size_t revealed = walk_.steps.size();
-    if (anim && !walk_.steps.empty()) revealed = static_cast<size_t>(std::floor(t * static_cast<float>(walk_.steps.size() + 1)));
-    std::map<std::pair<int, int>, gui::WalkVerdict> verdict;   // (type, index) -> verdict
-    if (walk_.valid)
-        for (size_t i = 0; i < std::min(revealed, walk_.steps.size()); ++i) verdict[{walk_.type, static_cast<int>(i)}] = walk_.steps[i].verdict;
     if (ImGui::BeginTable("##inetsw", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingFixedFit)) {
         ImGui::TableSetupColumn("type");
         ImGui::TableSetupColumn("protocol");
@@ -452,58 +501,6 @@ void Ui::protosw_view() {
             }
         }
         ImGui::EndTable();
-    }
-    ImGui::Spacing();
-    if (!walk_.valid) {
-        ImGui::TextWrapped("When the current step is a socket() call, inet_create's matching loop over "
-                           "inetsw[type] is shown here entry by entry.");
-        ImGui::EndChild();
-        return;
-    }
-    ImGui::TextColored(F4(pal_.title), "%s's loop for socket(%s, %s, %s)", walk_.create.empty() ? "inet_create" : walk_.create.c_str(),
-                       gui::family_name(walk_.family).c_str(), gui::type_name(walk_.type).c_str(), proto_name(walk_.protocol).c_str());
-    if (walk_.steps.empty() && !walk_.note.empty()) {
-        ImGui::TextColored(F4(pal_.err), "%s", walk_.note.c_str());
-        ImGui::EndChild();
-        return;
-    }
-    for (size_t i = 0; i < walk_.steps.size(); ++i) {
-        if (i >= revealed) break;
-        const gui::WalkStep& s = walk_.steps[i];
-        std::string ep = proto_name(s.entry.protocol);
-        std::string text;
-        ImU32 c = pal_.err;
-        switch (s.verdict) {
-        case gui::WalkVerdict::Mismatch:
-            text = "✗ " + ep + ": protocol " + proto_name(walk_.protocol) + " ≠ " + ep + ", neither is IPPROTO_IP → err = -EPROTONOSUPPORT, next";
-            break;
-        case gui::WalkVerdict::ExactIP:
-            text = "✗ " + ep + ": both IPPROTO_IP is not a match → err = -EPROTONOSUPPORT, next";
-            break;
-        case gui::WalkVerdict::Exact:
-            text = "✓ " + ep + ": protocol == entry's protocol → this entry";
-            c = pal_.ok;
-            break;
-        case gui::WalkVerdict::WildcardAsked:
-            text = "✓ " + ep + ": asked for IPPROTO_IP (any): take the entry's protocol " + ep;
-            c = pal_.ok;
-            break;
-        case gui::WalkVerdict::WildcardEntry:
-            text = "✓ " + ep + ": the entry's protocol is IPPROTO_IP (wildcard): it takes any protocol";
-            c = pal_.ok;
-            break;
-        }
-        ImGui::TextColored(F4(c), "%zu. %s", i + 1, text.c_str());
-    }
-    if (revealed >= walk_.steps.size()) {
-        if (walk_.chosen >= 0) {
-            const InetProtosw& e = walk_.steps[static_cast<size_t>(walk_.chosen)].entry;
-            ImGui::TextColored(F4(pal_.ok), "→ sock->ops = %s, sk_prot = %s", gui::ops_name(e.ops).c_str(),
-                               gui::prot_name(e.prot).c_str());
-        } else {
-            ImGui::TextColored(F4(pal_.err), "→ no entry fits: -%s", errno_text(walk_.err).c_str());
-        }
-        if (!walk_.note.empty()) ImGui::TextColored(F4(pal_.warn), "%s", walk_.note.c_str());
     }
     ImGui::EndChild();
 }
@@ -539,7 +536,7 @@ void Ui::packets_view() {
     }
     const float fs = ImGui::GetFontSize();
     const float lh = ImGui::GetTextLineHeightWithSpacing();
-    const float rowh = lh * 1.25f;
+    const float rowh = lh * 1.75f;
     ImDrawList* dl = ImGui::GetWindowDrawList();
     ImVec2 top = ImGui::GetCursorScreenPos();
     float width = ImGui::GetContentRegionAvail().x;
@@ -595,11 +592,11 @@ void Ui::packets_view() {
             if (now) dl->AddRectFilled(ImVec2(rp.x, rp.y), ImVec2(rp.x + width, rp.y + rowh), with_alpha(pal_.accent, 0.13f));
             char g[32];
             std::snprintf(g, sizeof g, "%llu", static_cast<unsigned long long>(r.step + 1));
-            dl->AddText(ImGui::GetFont(), fs * 0.85f, ImVec2(rp.x + 2, rp.y + rowh * 0.2f), pal_.dim, g);
+            dl->AddText(ImGui::GetFont(), fs * 0.85f, ImVec2(rp.x + 2, rp.y + lh * 0.6f), pal_.dim, g);
             auto src = lane_of.find({p.saddr, p.sport}), dst = lane_of.find({p.daddr, p.dport});
             float xa = src != lane_of.end() ? lane_x(src->second) : rp.x + gutter;
             float xb = dst != lane_of.end() ? lane_x(dst->second) : rp.x + width - fs;
-            float y0 = rp.y + rowh * 0.30f, y1 = rp.y + rowh * 0.85f;
+            float y0 = rp.y + lh * 0.95f, y1 = rp.y + rowh - lh * 0.12f;
             bool dropped = r.fate == 2 && static_cast<int64_t>(r.fate_step) <= cur;
             bool arrived = r.fate == 1 && static_cast<int64_t>(r.fate_step) <= cur;
             float frac = anim && now ? t : 1.0f;
@@ -624,7 +621,7 @@ void Ui::packets_view() {
             ImVec2 ls = ImGui::CalcTextSize(lab.c_str());
             float lx = std::min(xa, xb) + (std::fabs(xb - xa) - ls.x) * 0.5f;
             lx = std::clamp(lx, rp.x + gutter, rp.x + width - ls.x - 2);
-            dl->AddText(ImVec2(lx, rp.y - lh * 0.18f), dropped ? pal_.err : pal_.text, lab.c_str());
+            dl->AddText(ImVec2(lx, rp.y + lh * 0.02f), dropped ? pal_.err : now ? pal_.title : pal_.text, lab.c_str());
             ImGui::PushID(i);
             ImGui::InvisibleButton("##pk", ImVec2(width, rowh));
             if (ImGui::IsItemHovered())

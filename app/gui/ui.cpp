@@ -401,6 +401,17 @@ void Ui::tabs(const char* id, int* tab, std::initializer_list<View> views, ImVec
     ImGui::EndChild();
 }
 
+void Ui::show_view(View v) {
+    switch (v) {
+    case View::Calls: st_.tab_top = 0; break;
+    case View::Protosw: st_.tab_top = 1; break;
+    case View::Listener: st_.tab_mid = 0; break;
+    case View::Packets: st_.tab_mid = 1; break;
+    case View::Inspector: st_.tab_bottom = 0; break;
+    default: break;
+    }
+}
+
 void Ui::draw_view(View v) {
     switch (v) {
     case View::Process: process_view(); break;

@@ -135,6 +135,8 @@ public:
     std::string status;               // one-line message in the toolbar
     const std::string& console_input() const { return input_; }
     void fit_all() { zoom_mode_ = Zoom::FitAll; }
+    // Brings a view to the front of its tab bar.
+    void show_view(View v);
 
 private:
     // panels

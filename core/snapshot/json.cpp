@@ -42,7 +42,10 @@ private:
 
 }  // namespace
 
-std::string to_json(const History& h, const std::string& label, const SessionNames* names, int indent) {
+namespace {
+
+std::string json_of(const History& h, const std::string& label, const std::string& created_at,
+                    const SessionNames* names, int indent) {
     nlohmann::ordered_json root = nlohmann::ordered_json::object();
     root["application_id"] = kApplicationId;
     root["user_version"] = kUserVersion;
@@ -50,10 +53,16 @@ std::string to_json(const History& h, const std::string& label, const SessionNam
     meta.head_id = 1;
     meta.boot_id = 2;
     meta.label = label;
-    meta.created_at = now_utc_iso8601();
+    meta.created_at = created_at;
     JsonSink sink(root);
     emit_snapshot(sink, meta, h, names);
     return root.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace
+
+std::string to_json(const History& h, const std::string& label, const SessionNames* names, int indent) {
+    return json_of(h, label, now_utc_iso8601(), names, indent);
 }
 
 bool export_json(const std::string& path, const std::string& label, std::string* json, std::string* err) {
@@ -61,7 +70,7 @@ bool export_json(const std::string& path, const std::string& label, std::string*
     Info info;
     auto h = load(path, label, err, &names, &info);
     if (!h) return false;
-    *json = to_json(*h, info.label, &names);
+    *json = json_of(*h, info.label, info.created_at, &names, 1);
     return true;
 }
 

@@ -416,8 +416,6 @@ std::vector<TableDef> make_tables() {
         cols.push_back(I("steps"));
         child(Tab::command, "command", {I("id")}, cols, "snapshot_id, id");
     }
-    child(Tab::step, "step", {I("id")}, {I("command"), I("time"), T("kind"), I("task"), I("first_event")},
-          "snapshot_id, id");
     child(Tab::branch, "branch", {I("id")}, {I("at_step")}, "snapshot_id, id");
     child(Tab::branch_command, "branch_command", {I("branch"), I("pos")}, cmd, "snapshot_id, branch, pos");
     child(Tab::session_name, "session_name", {T("kind"), T("name")}, {I("value")}, "snapshot_id, kind, name");
@@ -782,21 +780,6 @@ void emit_snapshot(Sink& s, const SnapshotRows& meta, const History& h, const Se
         put_command(s, e.cmd);
         s.integer(static_cast<int64_t>(e.first_step));
         s.integer(static_cast<int64_t>(e.steps));
-        s.end_row();
-    }
-    s.begin(Tab::step);
-    const Trace& tr = h.trace();
-    for (size_t i = 0; i < tr.steps.size(); ++i) {
-        const StepRecord& r = tr.steps[i];
-        s.integer(sid);
-        s.integer(static_cast<int64_t>(i));
-        s.integer(r.command);
-        s.integer(r.time);
-        int64_t k = static_cast<int64_t>(r.kind);
-        if (k >= 0 && k < static_cast<int64_t>(std::size(EnumNames<StepKind>::v))) s.text(EnumNames<StepKind>::v[k]);
-        else s.integer(k);
-        id_or_null(s, r.task);
-        s.integer(r.first_event);
         s.end_row();
     }
     s.begin(Tab::branch);

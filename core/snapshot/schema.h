@@ -70,10 +70,6 @@ template <> struct EnumNames<TimerKind> {
                                         "tcp_keepalive"};
     static_assert(std::size(v) == size_t(TimerKind::tcp_keepalive) + 1);
 };
-template <> struct EnumNames<StepKind> {
-    static constexpr const char* v[] = {"Syscall", "Deliver", "Timer", "Resume", "Control"};
-    static_assert(std::size(v) == size_t(StepKind::Control) + 1);
-};
 // ObjKind and Op take their names from obj_kind_name() and op_name().
 const char* const* objkind_names();   // indexed by ObjKind, ObjKind::Packet last
 const char* const* op_names();        // indexed by Op, Op::Count excluded
@@ -214,7 +210,7 @@ enum class Tab : uint8_t {
     request_sock, timewait_sock, inet_bind_bucket, inet_bind_bucket_owners,
     inet_bind_bucket_tw_owners, timer, peer, peer_conns, peer_inbox,
     net_proto_family, inet_protosw, sysctl, counter, bhash, lhash, ehash, wire, runqueue,
-    command, step, branch, branch_command, session_name,
+    command, branch, branch_command, session_name,
     Count
 };
 

@@ -7,9 +7,10 @@
 // the history that led there: the boot world and the commands with their
 // step counts, so the receiver can step back as far as the sender could.
 //
-// Opening rebuilds the History by replaying the commands on the boot world,
-// each with its recorded step budget, and refuses the file unless the
-// replayed head equals the stored one. Saving is one transaction. Loading
+// Opening rebuilds the History (and its step trace) by replaying the
+// commands on the boot world, each with its recorded step budget, and
+// refuses the file unless every command ran exactly that many steps and
+// the replayed head equals the stored one. Saving is one transaction. Loading
 // validates every value before using it and either returns a whole History
 // or an error message: never a crash, never half a history.
 //

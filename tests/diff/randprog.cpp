@@ -163,7 +163,6 @@ constexpr Mask kMasks[] = {
     {"acceptq-nonlisten", "04", "acceptq() only on listeners"},
     {"shut-close", "05", "no shutdown() of an unconnected TCP socket"},
     {"child-close", "06", "no bind/listen/connect/local_port involving an accepted socket in CLOSE or its port"},
-    {"raw-localport", "07", "no local_port() of a raw socket"},
     {"currestab", "08", "no nstat(CurrEstab)"},
     {"reuseport-toggle", "09", "no SO_REUSEPORT change on a socket that has a port"},
     {"self-connect", "10", "no connect() of a socket to its own address"},
@@ -178,19 +177,19 @@ constexpr uint32_t kLo1 = 0x7f000001, kLo2 = 0x7f000002, kAny = 0, kTestNet = 0x
 
 class Gen {
 public:
-    Gen(uint64_t seed, uint64_t index, const World& boot, const std::vector<std::string>& avoid)
-        : r_(seed, index), boot_(boot), avoid_(avoid) {
-        restore(boot_, {});
+    Gen(uint64_t seed, uint64_t index, const World& start, const std::vector<std::string>& avoid)
+        : r_(seed, index), start_(start), avoid_(avoid) {
+        restore(start_, {});
         udp_heavy_ = r_.chance(15);
     }
 
     std::vector<std::string> generate(int length);
-    int truncated = 0;    // programs ended early by the timer guard
+    int truncated = 0;    // programs ended early (the timer guard, or nothing fit)
     int rejected = 0;     // candidates undone because the task slept
 
 private:
     Rng r_;
-    const World& boot_;
+    const World& start_;
     const std::vector<std::string>& avoid_;
     std::unique_ptr<History> h_;
     std::unique_ptr<Interp> in_;
@@ -756,7 +755,6 @@ std::optional<std::string> Gen::p_query(Act a, const std::vector<FdInfo>& f) {
     auto i = info(fd);
     if (i && i->kind == Kind::Packet) return std::nullopt;
     if (masked("acceptq-nonlisten") && a == Act::Acceptq && !(i && i->listening())) return std::nullopt;
-    if (masked("raw-localport") && a == Act::LocalPort && i && i->kind == Kind::Raw) return std::nullopt;
     if (masked("child-close") && a == Act::LocalPort && closed_child_fd(fd)) return std::nullopt;
     switch (a) {
     case Act::TcpState: return "tcp_state(" + ref(fd) + ")";
@@ -778,7 +776,10 @@ std::optional<std::string> Gen::p_query(Act a, const std::vector<FdInfo>& f) {
 std::vector<std::string> Gen::generate(int length) {
     int misses = 0;
     while (static_cast<int>(lines_.size()) < length) {
-        if (misses > 500) break;   // nothing fits any more
+        if (misses > 500) {        // nothing fits any more
+            ++truncated;
+            break;
+        }
         if (!time_ok(w().now)) {   // a timer armed close by: stop here
             ++truncated;
             break;
@@ -791,8 +792,8 @@ std::vector<std::string> Gen::generate(int length) {
                 ++truncated;
                 break;
             }
+            unsettled_ = false;  // (run() sets it again if a timer sends something)
             run("sleep(" + std::to_string(kSettleMs) + ")");
-            unsettled_ = false;
             if (static_cast<int>(lines_.size()) >= length) break;
             continue;  // choose again in the settled world
         }
@@ -941,7 +942,7 @@ int main(int argc, char** argv) {
         truncated += g.truncated;
         rejected += g.rejected;
     }
-    std::fprintf(stderr, "randprog: %ld programs, %ld statements (%ld ended early by the timer guard, "
+    std::fprintf(stderr, "randprog: %ld programs, %ld statements (%ld ended early, "
                          "%ld candidates undone)\n",
                  count, statements, truncated, rejected);
     return 0;

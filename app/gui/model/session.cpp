@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <optional>
+#include <unordered_map>
 
 #include "app/gui/model/fields.h"
 #include "script/commands.h"
@@ -645,24 +646,46 @@ const std::vector<PacketRow>& Session::packet_rows() {
     auto it = std::upper_bound(t.steps.begin(), t.steps.end(), packets_scanned_,
                                [](size_t ev, const StepRecord& r) { return ev < r.first_event; });
     size_t step = it == t.steps.begin() ? 0 : static_cast<size_t>(it - t.steps.begin()) - 1;
-    std::vector<int64_t> row_of;  // packet -> row, for the fates
-    row_of.assign(t.packets.size(), -1);
-    for (size_t i = 0; i < packets_.size(); ++i)
-        if (packets_[i].packet < row_of.size()) row_of[packets_[i].packet] = static_cast<int64_t>(i);
+    // A segment is recorded again (a new Trace::packets entry, same
+    // serial) when it is delivered or dropped; match them by serial.
+    std::unordered_map<uint64_t, size_t> row_of;
+    for (size_t i = 0; i < packets_.size(); ++i) row_of[t.packets[packets_[i].packet].serial] = i;
+    int64_t delivered_row = -1;   // the row delivered in the step being scanned
+    size_t delivered_step = 0;
     for (size_t i = packets_scanned_; i < t.events.size(); ++i) {
         while (step + 1 < t.steps.size() && t.steps[step + 1].first_event <= i) ++step;
         const TraceEvent& e = t.events[i];
-        if (e.ev == Ev::PacketSend) {
-            if (e.id < row_of.size() && row_of[e.id] < 0) {
-                row_of[e.id] = static_cast<int64_t>(packets_.size());
-                packets_.push_back(PacketRow{e.id, step, 0, 0, 0});
-            }
-        } else if (e.ev == Ev::PacketDeliver || e.ev == Ev::PacketDrop) {
-            if (e.id < row_of.size() && row_of[e.id] >= 0) {
-                PacketRow& r = packets_[static_cast<size_t>(row_of[e.id])];
-                r.fate = e.ev == Ev::PacketDeliver ? 1 : 2;
+        if (e.ev == Ev::PacketSend && e.id < t.packets.size()) {
+            const Packet& p = t.packets[e.id];
+            if (row_of.count(p.serial)) continue;
+            row_of[p.serial] = packets_.size();
+            PacketRow r{e.id, step, 0, 0, 0};
+            if (!addr_is_loopback(p.daddr)) {   // to a peer: it has it at once
+                r.fate = 1;
                 r.fate_step = step;
-                r.drop_reason = e.a;
+            }
+            packets_.push_back(r);
+        } else if ((e.ev == Ev::PacketDeliver || e.ev == Ev::PacketDrop) && e.id < t.packets.size()) {
+            auto it = row_of.find(t.packets[e.id].serial);
+            if (it == row_of.end()) continue;
+            PacketRow& r = packets_[it->second];
+            r.fate = e.ev == Ev::PacketDeliver ? 1 : 2;
+            r.fate_step = step;
+            r.drop_reason = e.a;
+            if (e.ev == Ev::PacketDeliver) {
+                delivered_row = static_cast<int64_t>(it->second);
+                delivered_step = step;
+            }
+        } else if (e.ev == Ev::Counter && delivered_row >= 0 && delivered_step == step) {
+            // the listener threw the delivered segment away
+            Mib m = static_cast<Mib>(e.code);
+            PacketRow& r = packets_[static_cast<size_t>(delivered_row)];
+            if (m == Mib::ListenOverflows || m == Mib::ListenDrops) {
+                r.fate = 2;
+                r.drop_reason = static_cast<int32_t>(DropReason::listen_overflow);
+            } else if (m == Mib::TCPReqQFullDrop) {
+                r.fate = 2;
+                r.drop_reason = static_cast<int32_t>(DropReason::synq_full);
             }
         }
     }

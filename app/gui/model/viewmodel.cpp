@@ -442,7 +442,8 @@ ProcessLayout layout_process(const World& w, const ProcessMetrics& m) {
             r.files = fsid.v;
             r.fd = r.last = fd;
             FileId f = fs.fd[static_cast<size_t>(fd)];
-            r.cloexec = fs.close_on_exec[static_cast<size_t>(fd)];
+            // (a closed slot keeps a stale bit until alloc_fd sets it again)
+            r.cloexec = fs.close_on_exec[static_cast<size_t>(fd)] && fs.open_fds[static_cast<size_t>(fd)];
             r.state = f ? SlotState::Used : fs.open_fds[static_cast<size_t>(fd)] ? SlotState::Reserved : SlotState::Free;
             r.file = f.v;
             if (f && w.files.contains(f) && !file_placed[f.v]) {
@@ -459,7 +460,6 @@ ProcessLayout layout_process(const World& w, const ProcessMetrics& m) {
         // each row's band reaches the next row
         for (size_t i = first_row; i < L.rows.size(); ++i)
             L.rows[i].h = i + 1 < L.rows.size() ? L.rows[i + 1].y - L.rows[i].y : line;
-        ry = std::max(ry, chain_bottom - m.pad);
         if (last + 1 < static_cast<int>(fs.fd.size())) {
             FdRow r;
             r.files = fsid.v;

@@ -1,0 +1,584 @@
+// test_gui.cpp — the window's views against the model.
+//
+// The first group needs no window: it asks app/gui/model what each view
+// would draw for a world (the cells of the listener view, the boxes and
+// arrows of the process view, inet_create's loop, the ladder's rows) and
+// compares it with the World itself. The second group starts the real
+// program (SOCKSCOPE_BIN) under Xvfb: its screenshots are not blank, and
+// what its views drew (--dump-views) equals the model at the same step.
+#include <gtest/gtest.h>
+#include <stb_image.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "app/gui/model/fields.h"
+#include "app/gui/model/session.h"
+#include "app/gui/model/svg.h"
+#include "app/gui/model/viewmodel.h"
+#include "script/constants.h"
+
+using namespace sockscope;
+using namespace sockscope::gui;
+
+namespace {
+
+// socket, bind, listen, three clients from other tasks, accept, close.
+const char* kScenario =
+    "s = socket(AF_INET, SOCK_STREAM, 0) = 3\n"
+    "bind(s, 127.0.0.1:8080) = 0\n"
+    "listen(s, 5) = 0\n"
+    "A: a = socket(AF_INET, SOCK_STREAM, 0) = 3\n"
+    "A: connect(a, 127.0.0.1:8080) = 0\n"
+    "B: b = socket(AF_INET, SOCK_STREAM, 0) = 3\n"
+    "B: connect(b, 127.0.0.1:8080) = 0\n"
+    "C: c = socket(AF_INET, SOCK_STREAM, 0) = 3\n"
+    "C: connect(c, 127.0.0.1:8080) = 0\n"
+    "n = accept(s) = 4\n"
+    "close(n) = 0\n";
+
+void run(Session& s, const std::string& text) {
+    s.echo_script = false;
+    std::string err;
+    ASSERT_TRUE(s.load_script(text, "test.sock", &err)) << err;
+    s.run_script_to_end();
+}
+
+// The step count just after the command whose text is `cmd`.
+uint64_t step_after(Session& s, const std::string& cmd) {
+    for (const History::Entry& e : s.history().entries())
+        if (e.cmd.text == cmd) return e.first_step + e.steps;
+    ADD_FAILURE() << "no command " << cmd;
+    return 0;
+}
+
+size_t arrows(const ProcessLayout& L, ArrowKind k, ObjKind to_kind, uint32_t to_id) {
+    size_t n = 0;
+    for (const Arrow& a : L.arrows)
+        if (a.kind == k && a.to_kind == to_kind && a.to_id == to_id) ++n;
+    return n;
+}
+
+// Every pointer of the world has its arrow, every object its box.
+void expect_layout_matches(const World& w, const ProcessLayout& L) {
+    w.files_structs.each([&](FilesId fsid, const FilesStruct& fs) {
+        bool owned = false;
+        w.tasks.each([&](TaskId, const Task& t) { owned = owned || t.files == fsid; });
+        if (!owned) return;
+        ASSERT_NE(L.find(ObjKind::Files, fsid.v), nullptr);
+        for (size_t fd = 0; fd < fs.fd.size(); ++fd) {
+            if (!fs.fd[fd]) continue;
+            bool found = false;
+            for (const Arrow& a : L.arrows)
+                found = found || (a.kind == ArrowKind::FdToFile && a.files == fsid.v && a.fd == static_cast<int>(fd) &&
+                                  a.to_id == fs.fd[fd].v);
+            EXPECT_TRUE(found) << "fd " << fd << " of files_struct " << fsid.v << " has no arrow";
+        }
+    });
+    w.files.each([&](FileId id, const File& f) {
+        ASSERT_NE(L.find(ObjKind::File, id.v), nullptr) << "file " << id.v;
+        if (f.f_op == FileOps::socket_file_ops) {
+            EXPECT_EQ(arrows(L, ArrowKind::FileToSocket, ObjKind::Socket, f.private_data.v), 1u);
+        }
+    });
+    w.sockets.each([&](SocketId id, const Socket& so) {
+        ASSERT_NE(L.find(ObjKind::Socket, id.v), nullptr) << "socket " << id.v;
+        if (so.sk) {
+            EXPECT_EQ(arrows(L, ArrowKind::SocketToSock, ObjKind::Sock, so.sk.v), 1u);
+            if (w.socks[so.sk].sk_socket == id) {
+                EXPECT_EQ(arrows(L, ArrowKind::SockToSocket, ObjKind::Socket, id.v), 1u);
+            }
+        }
+    });
+    w.socks.each([&](SockId id, const Sock&) { EXPECT_NE(L.find(ObjKind::Sock, id.v), nullptr) << "sock " << id.v; });
+    w.tws.each([&](TwId id, const TimewaitSock&) { EXPECT_NE(L.find(ObjKind::Tw, id.v), nullptr); });
+    // No two boxes of a column overlap.
+    for (size_t i = 0; i < L.boxes.size(); ++i)
+        for (size_t j = i + 1; j < L.boxes.size(); ++j) {
+            const Box &a = L.boxes[i], &b = L.boxes[j];
+            if (a.kind == BoxKind::Section || b.kind == BoxKind::Section) continue;
+            bool overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h - 1e-3f && b.y < a.y + a.h - 1e-3f;
+            EXPECT_FALSE(overlap) << "boxes " << i << " and " << j << " overlap";
+        }
+}
+
+}  // namespace
+
+// ================================================================ listener view
+
+TEST(ListenerView, DrawsOneCellPerQueuedConnectionAtEveryStep) {
+    Session s;
+    run(s, kScenario);
+    int listening_steps = 0, max_accept = 0;
+    for (uint64_t n = 0; n <= s.head(); ++n) {
+        World w = s.history().world_at(n);
+        std::vector<ListenerModel> ls = listeners(w);
+        size_t want = 0;
+        w.socks.each([&](SockId, const Sock& k) { want += k.sk_state == TCP_LISTEN; });
+        ASSERT_EQ(ls.size(), want) << "step " << n;
+        for (const ListenerModel& l : ls) {
+            const Sock& k = w.socks[SockId(l.sock)];
+            ++listening_steps;
+            EXPECT_EQ(l.acceptq.size(), k.sk_ack_backlog) << "step " << n;
+            EXPECT_EQ(l.synq.size(), static_cast<size_t>(k.qlen)) << "step " << n;
+            EXPECT_EQ(l.accept_limit, k.sk_max_ack_backlog + 1);
+            EXPECT_EQ(l.owner, "fd 3 of task " + std::to_string(w.tasks[s.interp().main_task()].pid) + " (" +
+                                   w.tasks[s.interp().main_task()].comm + ")");
+            max_accept = std::max(max_accept, static_cast<int>(l.acceptq.size()));
+        }
+    }
+    EXPECT_GT(listening_steps, 10);
+    EXPECT_EQ(max_accept, 3);  // all three clients queued before accept()
+    // after accept: two left
+    World w = s.history().world_at(step_after(s, "n = accept(s)"));
+    ASSERT_EQ(listeners(w).size(), 1u);
+    EXPECT_EQ(listeners(w)[0].acceptq.size(), 2u);
+}
+
+TEST(ListenerView, ShowsTheSynQueueWhenTheFinalAckIsMissing) {
+    Session s;
+    run(s, "s = socket(AF_INET, SOCK_STREAM, 0)\nbind(s, 127.0.0.1:8080)\nlisten(s, 2)\n"
+           "p = peer(10.0.0.9:0)\npeer_syn(p, 127.0.0.1:8080)\npeer_syn(p, 127.0.0.1:8080)\n");
+    std::vector<ListenerModel> ls = listeners(s.world());
+    ASSERT_EQ(ls.size(), 1u);
+    EXPECT_EQ(ls[0].synq.size(), 2u);
+    EXPECT_EQ(ls[0].qlen, 2);
+    EXPECT_TRUE(ls[0].acceptq.empty());
+}
+
+// ================================================================ process view
+
+TEST(ProcessView, DrawsEveryFdFileSocketAndSockWithItsArrowsAtEveryStep) {
+    Session s;
+    run(s, kScenario);
+    for (uint64_t n = 0; n <= s.head(); ++n) {
+        World w = s.history().world_at(n);
+        SCOPED_TRACE("step " + std::to_string(n));
+        expect_layout_matches(w, layout_process(w));
+    }
+    // The listener's queued children hang under it.
+    World w = s.history().world_at(step_after(s, "C: connect(c, 127.0.0.1:8080)"));
+    ProcessLayout L = layout_process(w);
+    EXPECT_EQ(L.count(BoxKind::Child), 3u);
+    size_t queue_arrows = 0;
+    for (const Arrow& a : L.arrows) queue_arrows += a.kind == ArrowKind::AcceptQueue;
+    EXPECT_EQ(queue_arrows, 3u);
+}
+
+TEST(ProcessView, ShowsFilesSharedByDupAndFork) {
+    Session s;
+    run(s, "s = socket(AF_INET, SOCK_STREAM, 0)\nd = dup(s)\nk = fork()\n");
+    const World& w = s.world();
+    ProcessLayout L = layout_process(w);
+    expect_layout_matches(w, L);
+    FileId f = w.files_structs[w.tasks[s.interp().main_task()].files].fd[3];
+    ASSERT_TRUE(f);
+    EXPECT_EQ(w.files[f].f_count, 4);
+    // one box, four fd arrows into it, from two tables
+    EXPECT_EQ(arrows(L, ArrowKind::FdToFile, ObjKind::File, f.v), 4u);
+    std::set<uint32_t> tables;
+    for (const Arrow& a : L.arrows)
+        if (a.kind == ArrowKind::FdToFile && a.to_id == f.v) tables.insert(a.files);
+    EXPECT_EQ(tables.size(), 2u);
+    EXPECT_EQ(L.count(BoxKind::Table), 2u);
+}
+
+TEST(ProcessView, ShowsKernelThreadsAndKernelSocketsWithoutFds) {
+    Session s;
+    run(s, "K = kthread_run(0.0.0.0:8888, 16)\nh = sock_create_kern(AF_INET, SOCK_STREAM, 0)\n");
+    const World& w = s.world();
+    ProcessLayout L = layout_process(w);
+    expect_layout_matches(w, L);
+    EXPECT_EQ(L.count(BoxKind::KThread), 1u);
+    size_t kernel_sockets = 0;
+    w.sockets.each([&](SocketId id, const Socket& so) {
+        if (so.file) return;
+        ++kernel_sockets;
+        EXPECT_EQ(arrows(L, ArrowKind::FileToSocket, ObjKind::Socket, id.v), 0u);
+    });
+    EXPECT_EQ(kernel_sockets, 2u);   // the thread's listener and the handle
+    size_t task_arrows = 0;
+    for (const Arrow& a : L.arrows) task_arrows += a.kind == ArrowKind::TaskToSocket;
+    EXPECT_EQ(task_arrows, 1u);
+}
+
+TEST(ProcessView, MarksReservedAndCloseOnExecSlots) {
+    Session s;
+    run(s, "s = socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0)\nt = socket(AF_INET, SOCK_STREAM, 0)\nclose(s)\n");
+    ProcessLayout L = layout_process(s.world());
+    int used = 0, free_rows = 0, cloexec = 0;
+    for (const FdRow& r : L.rows) {
+        if (r.summary) continue;
+        used += r.state == SlotState::Used;
+        free_rows += r.state == SlotState::Free;
+        cloexec += r.cloexec;
+    }
+    EXPECT_EQ(used, 4);      // 0-2 and t
+    EXPECT_EQ(free_rows, 1); // s's slot, closed
+    EXPECT_EQ(cloexec, 0);   // close() cleared it
+    Session s2;
+    run(s2, "s = socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0)\n");
+    int ce = 0;
+    for (const FdRow& r : layout_process(s2.world()).rows) ce += r.cloexec;
+    EXPECT_EQ(ce, 1);
+}
+
+// ================================================================ frames, fields
+
+TEST(Fields, EveryTracedFieldCanBeReadAndWritten) {
+    for (const FieldInfo& f : all_fields())
+        EXPECT_NE(field_access(f.kind, f.offset), nullptr) << obj_kind_name(f.kind) << "." << f.name;
+}
+
+TEST(Fields, TheWorldPartwayThroughAStepEndsAsTheNextStep) {
+    Session s;
+    run(s, kScenario);
+    const Trace& t = s.trace();
+    for (uint64_t n = 0; n < s.head(); ++n) {
+        World before = s.history().world_at(n), after = s.history().world_at(n + 1);
+        World mid = world_mid_step(before, after, t, n, t.step_end(n));
+        SCOPED_TRACE("step " + std::to_string(n) + ": " + s.step_label(n));
+        for (const FieldInfo& f : all_fields()) {
+            auto each = [&](auto& tbl) {
+                tbl.each([&](auto id, const auto&) {
+                    auto a = read_field(after, f.kind, id.v, f.offset);
+                    auto m = read_field(mid, f.kind, id.v, f.offset);
+                    ASSERT_TRUE(m.has_value()) << obj_kind_name(f.kind) << " #" << id.v << " missing";
+                    EXPECT_EQ(*m, *a) << obj_kind_name(f.kind) << " #" << id.v << "." << f.name;
+                });
+            };
+            switch (f.kind) {
+            case ObjKind::Task: each(after.tasks); break;
+            case ObjKind::File: each(after.files); break;
+            case ObjKind::Socket: each(after.sockets); break;
+            case ObjKind::Sock: each(after.socks); break;
+            case ObjKind::Req: each(after.reqs); break;
+            default: break;
+            }
+        }
+        EXPECT_EQ(mid.files.size(), after.files.size());
+        EXPECT_EQ(mid.socks.size(), after.socks.size());
+        EXPECT_EQ(mid.reqs.size(), after.reqs.size());
+        after.files_structs.each([&](FilesId id, const FilesStruct& fs) {
+            ASSERT_TRUE(mid.files_structs.contains(id));
+            EXPECT_EQ(mid.files_structs[id].fd, fs.fd);
+            EXPECT_EQ(mid.files_structs[id].close_on_exec, fs.close_on_exec);
+        });
+        after.socks.each([&](SockId id, const Sock& k) { EXPECT_EQ(mid.socks[id].rskq_accept, k.rskq_accept); });
+        EXPECT_EQ(mid.mib, after.mib);
+    }
+}
+
+TEST(Fields, FrameSteppingWalksEveryFrameOfAStep) {
+    Session s;
+    run(s, "s = socket(AF_INET, SOCK_STREAM, 0)\n");
+    s.home();
+    size_t frames = 0;
+    Cursor last;
+    for (int guard = 0; guard < 10000 && !s.at_head(); ++guard) {
+        s.next_frame();
+        if (s.cursor().frame >= 0) ++frames;
+        last = s.cursor();
+        (void)s.world();   // every position has a world
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < s.head(); ++i) total += s.frames_of(i).size();
+    EXPECT_EQ(frames, total);
+    // and back again
+    size_t back = 0;
+    while (!(s.cursor() == Cursor{0, -1})) {
+        s.prev_frame();
+        if (s.cursor().frame >= 0) ++back;
+    }
+    EXPECT_EQ(back, total);
+}
+
+// ================================================================ calls, protosw, packets
+
+TEST(CallView, FramesNestLikeTheKernelsCallStack) {
+    Session s;
+    run(s, "s = socket(AF_INET, SOCK_STREAM, 0)\n");
+    size_t step = s.head() - 1;
+    std::vector<CallFrame> f = call_frames(s.trace(), step);
+    ASSERT_FALSE(f.empty());
+    EXPECT_EQ(f[0].fn, Fn::__sys_socket);
+    EXPECT_EQ(f[0].depth, 0);
+    bool saw_create = false;
+    for (size_t i = 0; i < f.size(); ++i)
+        if (f[i].fn == Fn::inet_create) {
+            saw_create = true;
+            std::vector<size_t> path = call_path(f, i);
+            std::vector<Fn> names;
+            for (size_t p : path) names.push_back(f[p].fn);
+            std::vector<Fn> want = {Fn::__sys_socket, Fn::__sys_socket_create, Fn::sock_create, Fn::__sock_create,
+                                    Fn::inet_create};
+            EXPECT_EQ(names, want);
+        }
+    EXPECT_TRUE(saw_create);
+}
+
+TEST(ProtoswView, ReplaysInetCreatesMatchingLoop) {
+    struct Case {
+        const char* call;
+        int chosen;
+        WalkVerdict last;
+        int err;
+    };
+    const Case cases[] = {
+        {"socket(AF_INET, SOCK_STREAM, 0)", 0, WalkVerdict::WildcardAsked, 0},
+        {"socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)", 0, WalkVerdict::Exact, 0},
+        {"socket(AF_INET, SOCK_DGRAM, IPPROTO_TCP)", -1, WalkVerdict::Mismatch, EPROTONOSUPPORT},
+        {"socket(AF_INET, SOCK_RAW, IPPROTO_TCP)", 0, WalkVerdict::WildcardEntry, 0},
+    };
+    for (const Case& c : cases) {
+        Session s;
+        run(s, std::string(c.call) + "\n");
+        size_t step = s.head() - 1;
+        ProtoswWalk wk = protosw_walk(s.history().world_at(step), s.trace(), step, s.command_of_step(step));
+        SCOPED_TRACE(c.call);
+        ASSERT_TRUE(wk.valid);
+        ASSERT_FALSE(wk.steps.empty());
+        EXPECT_EQ(wk.chosen, c.chosen);
+        EXPECT_EQ(wk.steps.back().verdict, c.last);
+        EXPECT_EQ(wk.err, c.err);
+        // The model agrees: the call failed exactly when no entry was chosen.
+        EXPECT_EQ(s.interp().last_result.err, c.chosen < 0 ? EPROTONOSUPPORT : 0);
+    }
+}
+
+TEST(PacketLadder, HasEverySegmentOfTheHandshakesInOrder) {
+    Session s;
+    run(s, kScenario);
+    const std::vector<PacketRow>& rows = s.packet_rows();
+    size_t sends = 0;
+    for (const TraceEvent& e : s.trace().events) sends += e.ev == Ev::PacketSend;
+    EXPECT_EQ(rows.size(), sends);
+    ASSERT_GE(rows.size(), 9u);   // three handshakes of three segments
+    for (size_t i = 1; i < rows.size(); ++i) EXPECT_LE(rows[i - 1].step, rows[i].step);
+    const Packet& first = s.trace().packets[rows[0].packet];
+    EXPECT_EQ(first.flags, TH_SYN);
+    EXPECT_EQ(first.dport, 8080);
+    for (const PacketRow& r : rows) EXPECT_EQ(r.fate, 1) << "every loopback segment arrives";
+}
+
+// ================================================================ the console and branching
+
+TEST(Console, ColorsResultsAndPutsTheCaretUnderTheColumn) {
+    Session s;
+    EXPECT_TRUE(s.submit("s = socket(AF_INET, SOCK_STREAM, 0)"));
+    EXPECT_EQ(s.console().back().kind, LineKind::Ok);
+    EXPECT_EQ(s.console().back().text, "= 3");
+    s.submit("bind(s, 127.0.0.1:8080)");
+    s.submit("bind(s, 127.0.0.1:8081)");
+    EXPECT_EQ(s.console().back().kind, LineKind::Err);
+    EXPECT_EQ(s.console().back().text, "= -1 EINVAL");
+    EXPECT_FALSE(s.submit("listen(s,, 5)"));
+    EXPECT_EQ(s.console().back().kind, LineKind::Error);
+    EXPECT_EQ(s.console().back().src, "listen(s,, 5)");
+    EXPECT_EQ(s.console().back().caret, 10);
+    EXPECT_FALSE(s.submit("listen(nosuch, 5)"));
+    EXPECT_EQ(s.console().back().kind, LineKind::Error);
+    EXPECT_EQ(s.console().back().caret, 8);
+    // completion
+    std::vector<std::string> c = s.complete("", "lis");
+    ASSERT_EQ(c.size(), 1u);
+    EXPECT_EQ(c[0], "listen(");
+    c = s.complete("socket(", "AF_IN");
+    EXPECT_NE(std::find(c.begin(), c.end(), "AF_INET"), c.end());
+    c = s.complete("listen(", "s");
+    EXPECT_NE(std::find(c.begin(), c.end(), "s"), c.end());
+}
+
+TEST(Console, ACommandTypedAtAnEarlierStepBranchesTheHistory) {
+    Session s;
+    s.submit("s = socket(AF_INET, SOCK_STREAM, 0)");
+    uint64_t after_socket = s.head();
+    s.submit("bind(s, 127.0.0.1:8080)");
+    s.submit("listen(s, 5)");
+    uint64_t end = s.head();
+    s.go_step(after_socket);
+    EXPECT_FALSE(s.at_head());
+    EXPECT_EQ(s.world().socks.size(), 1u);
+    EXPECT_EQ(s.world().socks[SockId(1)].sk_state, TCP_CLOSE);
+    s.submit("bind(s, 127.0.0.1:9090)");
+    EXPECT_TRUE(s.at_head());
+    ASSERT_EQ(s.history().branches().size(), 1u);
+    EXPECT_EQ(s.history().branches()[0].at_step, after_socket);
+    EXPECT_EQ(s.history().branches()[0].commands.size(), 2u);
+    EXPECT_LT(s.head(), end + 1);
+    EXPECT_EQ(s.world().socks[SockId(1)].inet_num, 9090);
+    EXPECT_EQ(s.console().back().kind, LineKind::Ok);
+    bool noted = false;
+    for (const ConsoleLine& l : s.console()) noted = noted || l.text.find("branched at step") != std::string::npos;
+    EXPECT_TRUE(noted);
+}
+
+TEST(Svg, HasABoxForEveryObjectAndAnArrowForEveryPointer) {
+    Session s;
+    run(s, kScenario);
+    ProcessLayout L = layout_process(s.world());
+    std::string svg = process_svg(s.world(), L);
+    size_t rects = 0, paths = 0;
+    for (size_t p = 0; (p = svg.find("<rect x=", p)) != std::string::npos; ++p) ++rects;
+    for (size_t p = 0; (p = svg.find("<path d=", p)) != std::string::npos; ++p) ++paths;
+    size_t boxes = L.boxes.size() - L.count(BoxKind::Section);
+    EXPECT_EQ(rects, boxes * 2);   // the box and its colored edge
+    EXPECT_EQ(paths, L.arrows.size() + 1);   // and the arrowhead marker
+    EXPECT_NE(svg.find("struct sock #1"), std::string::npos);
+}
+
+// ================================================================ the real program, under Xvfb
+
+namespace {
+
+const char* bin() { return std::getenv("SOCKSCOPE_BIN"); }
+bool have_display() {
+    const char* d = std::getenv("DISPLAY");
+    return d && *d && bin() && *bin();
+}
+
+std::string tmp_path(const std::string& name) {
+    const char* t = std::getenv("TMPDIR");
+    return std::string(t && *t ? t : "/tmp") + "/sockscope_gui_test_" + std::to_string(getpid()) + "_" + name;
+}
+
+int sh(const std::string& cmd) {
+    int rc = std::system(cmd.c_str());
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+std::map<std::string, std::string> read_dump(const std::string& path) {
+    std::map<std::string, std::string> out;
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+        // "listener 1 accept_cells 3" -> key "listener 1 accept_cells"
+        size_t sp = line.rfind(' ');
+        if (sp != std::string::npos) out[line.substr(0, sp)] = line.substr(sp + 1);
+    }
+    return out;
+}
+
+struct Image {
+    int w = 0, h = 0;
+    std::vector<unsigned char> px;
+};
+Image load_png(const std::string& path) {
+    Image im;
+    int n = 0;
+    unsigned char* d = stbi_load(path.c_str(), &im.w, &im.h, &n, 4);
+    if (d) {
+        im.px.assign(d, d + static_cast<size_t>(im.w) * static_cast<size_t>(im.h) * 4);
+        stbi_image_free(d);
+    }
+    return im;
+}
+
+// Distinct colours, and the share of pixels unlike the most common one.
+void image_stats(const Image& im, size_t* colours, double* busy) {
+    std::map<uint32_t, size_t> hist;
+    for (size_t i = 0; i + 3 < im.px.size(); i += 4)
+        ++hist[(static_cast<uint32_t>(im.px[i]) << 16) | (static_cast<uint32_t>(im.px[i + 1]) << 8) | im.px[i + 2]];
+    size_t top = 0;
+    for (auto& [c, n] : hist) top = std::max(top, n);
+    *colours = hist.size();
+    size_t total = im.px.size() / 4;
+    *busy = total ? 1.0 - static_cast<double>(top) / static_cast<double>(total) : 0;
+}
+
+}  // namespace
+
+TEST(Window, ScreenshotsAreNotBlankAndTheListenerViewMatchesTheModel) {
+    if (!have_display()) GTEST_SKIP() << "needs DISPLAY (run under xvfb-run) and SOCKSCOPE_BIN";
+    std::string script = tmp_path("scenario.sock");
+    std::ofstream(script) << kScenario;
+    Session s;
+    run(s, kScenario);
+    const std::vector<std::string> at = {"listen(s, 5)", "A: connect(a, 127.0.0.1:8080)", "C: connect(c, 127.0.0.1:8080)",
+                                         "n = accept(s)", "close(n)"};
+    for (const std::string& cmd : at) {
+        uint64_t n = step_after(s, cmd);
+        SCOPED_TRACE(cmd + " (step " + std::to_string(n) + ")");
+        std::string png = tmp_path("shot.png"), dump = tmp_path("views.txt");
+        std::string c = std::string(bin()) + " --script " + script + " --screenshot " + png + " --dump-views " + dump +
+                        " --step " + std::to_string(n) + " --size 1600x900";
+        ASSERT_EQ(sh(c), 0) << c;
+        Image im = load_png(png);
+        ASSERT_EQ(im.w, 1600);
+        ASSERT_EQ(im.h, 900);
+        size_t colours;
+        double busy;
+        image_stats(im, &colours, &busy);
+        EXPECT_GT(colours, 60u) << "the screenshot is nearly blank";
+        EXPECT_GT(busy, 0.15) << "the screenshot is nearly one colour";
+        // what the views drew, against the model at the same step
+        World w = s.history().world_at(n);
+        auto d = read_dump(dump);
+        EXPECT_EQ(d["step"], std::to_string(n));
+        size_t listening = 0;
+        w.socks.each([&](SockId id, const Sock& k) {
+            if (k.sk_state != TCP_LISTEN) return;
+            ++listening;
+            std::string key = "listener " + std::to_string(id.v);
+            EXPECT_EQ(d[key + " accept_cells"], std::to_string(k.sk_ack_backlog));
+            EXPECT_EQ(d[key + " syn_cells"], std::to_string(k.qlen));
+            EXPECT_EQ(d[key + " limit"], std::to_string(k.sk_max_ack_backlog + 1));
+        });
+        EXPECT_EQ(listening, 1u);
+        // every fd slot in view and every box of the process view was drawn
+        EXPECT_GT(std::stoi(d["boxes"]), 3);
+        EXPECT_GT(std::stoi(d["call_frames"]), 0);
+        std::remove(png.c_str());
+        std::remove(dump.c_str());
+    }
+    std::remove(script.c_str());
+}
+
+TEST(Window, OneViewCanBeExportedAlone) {
+    if (!have_display()) GTEST_SKIP() << "needs DISPLAY (run under xvfb-run) and SOCKSCOPE_BIN";
+    std::string script = tmp_path("scenario2.sock"), png = tmp_path("listener.png"), svg = tmp_path("graph.svg");
+    std::ofstream(script) << kScenario;
+    ASSERT_EQ(sh(std::string(bin()) + " --script " + script + " --screenshot " + png + " --view listener"), 0);
+    Image im = load_png(png);
+    EXPECT_GT(im.w, 200);
+    EXPECT_LT(im.w, 1600);
+    EXPECT_GT(im.h, 100);
+    EXPECT_LT(im.h, 900);
+    size_t colours;
+    double busy;
+    image_stats(im, &colours, &busy);
+    EXPECT_GT(colours, 20u);
+    // the object graph as SVG needs no window
+    ASSERT_EQ(sh("env -u DISPLAY " + std::string(bin()) + " --script " + script + " --svg " + svg), 0);
+    std::ifstream in(svg);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    EXPECT_NE(ss.str().find("<svg"), std::string::npos);
+    EXPECT_NE(ss.str().find("struct socket #1"), std::string::npos);
+    std::remove(script.c_str());
+    std::remove(png.c_str());
+    std::remove(svg.c_str());
+}
+
+TEST(Window, WithoutADisplayTheProgramSaysSoAndOpensTheRepl) {
+    if (!bin()) GTEST_SKIP() << "needs SOCKSCOPE_BIN";
+    std::string out = tmp_path("nodisplay.txt");
+    int rc = sh("printf 'socket(AF_INET, SOCK_STREAM, 0)\\nquit\\n' | env -u DISPLAY -u WAYLAND_DISPLAY " +
+                std::string(bin()) + " gui > " + out + " 2>&1");
+    EXPECT_EQ(rc, 0);
+    std::ifstream in(out);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    EXPECT_NE(text.find("no display"), std::string::npos) << text;
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n') >= 2, true) << text;
+    EXPECT_NE(text.find("= 3"), std::string::npos) << "the REPL ran the call: " << text;
+    std::remove(out.c_str());
+}
