@@ -228,7 +228,6 @@ std::string show_nstat(const World& w) {
 }
 
 std::string show_protosw(const World& w) {
-    static const char* const kProt[] = {"-", "tcp_prot", "udp_prot", "raw_prot", "ping_prot", "packet_prot"};
     std::string out;
     for (int f = 0; f < NPROTO; ++f) {
         const NetProtoFamily& fam = w.net_families[f];
@@ -238,7 +237,7 @@ std::string show_protosw(const World& w) {
             for (const InetProtosw& e : fam.inetsw[t])
                 out += "  inetsw[" + std::to_string(t) + "]: protocol " + std::to_string(e.protocol) +
                        (e.protocol == 0 ? " (IPPROTO_IP wildcard)" : "") + " -> " +
-                       kProt[static_cast<int>(e.prot)] + "\n";
+                       prot_name(e.prot) + "\n";
     }
     return out;
 }

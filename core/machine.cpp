@@ -13,7 +13,7 @@ static const char* const kOpNames[] = {
     "setsockopt", "getsockopt", "fcntl", "sleep", "fork", "thread", "spawn", "exit", "signal",
     "kthread_run", "kthread_stop", "sock_create_kern", "kernel_bind", "kernel_listen",
     "kernel_accept", "sock_release", "sock_register", "inet_register_protosw", "peer", "peer_send",
-    "synflood", "sysctl",
+    "synflood", "sysctl", "setresuid",
 };
 static_assert(sizeof(kOpNames) / sizeof(kOpNames[0]) == static_cast<size_t>(Op::Count));
 
@@ -89,6 +89,14 @@ Outcome Machine::exec(const Command& c, uint32_t idx) {
         r = k.w.tasks[nt].pid;
         break;
     }
+    case Op::Setresuid:
+        // setresuid + setresgid: the same process, other credentials. Leaving
+        // uid 0 drops the capabilities (no PR_SET_KEEPCAPS in the model).
+        KSET(k, t, uid, static_cast<uint32_t>(a[0]));
+        KSET(k, t, gid, static_cast<uint32_t>(a[1]));
+        KSET(k, t, cap_effective, a[0] == 0 ? kRootCaps : 0);
+        r = 0;
+        break;
     case Op::Exit: task_exit(k, t); r = 0; break;
     case Op::Signal: {
         TaskId target = task_by_pid(k.w, a[0]);
@@ -246,10 +254,18 @@ void Machine::advance(int64_t ms, uint32_t idx) {
     for (;;) {
         // Is a timer due by target? Peek before opening its step.
         if (!timer_due(k.w, target)) break;
-        if (!begin(*this, StepKind::Timer, idx, 0)) return;
+        if (budget == 0) return;  // a replay that stops here keeps the clock where it was
+        // The clock reaches the timer before its step opens, so the step
+        // carries the time at which it runs.
+        int64_t due = std::get<0>(*k.w.timer_queue.begin());
+        if (due > k.w.now) k.w.now = due;
+        begin(*this, StepKind::Timer, idx, 0);
         run_next_timer(k, target);
         if (after_step) after_step(*this);
         settle(idx);
+        // settle() may have stopped on the replay budget with packets still
+        // on the wire: the live run was at this time then, not at target.
+        if (budget == 0) return;
     }
     k.w.now = target;
 }
@@ -266,26 +282,48 @@ bool Machine::sysctl_id(const std::string& name, int* id) {
     return false;
 }
 
+// The limits are the kernel's proc handlers': proc_dou8vec_minmax for the
+// u8 sysctls (0..255 unless a tighter range is given), proc_dointvec_minmax
+// for somaxconn (>= 0), and the cross-checks of ipv4_local_port_range and
+// ipv4_privileged_ports (the range may not start below the first
+// unprivileged port, and that port may not lie above the range's start).
+// A refused value changes nothing.
 bool Machine::set_sysctl(World& w, const std::string& name, int64_t v1, int64_t v2) {
     Sysctls& s = w.sysctl;
+    auto in = [](int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi; };
     auto iv = static_cast<int>(v1);
-    if (name == "net.core.somaxconn") s.somaxconn = iv;
-    else if (name == "net.ipv4.tcp_max_syn_backlog") s.tcp_max_syn_backlog = iv;
-    else if (name == "net.ipv4.tcp_syncookies") s.tcp_syncookies = iv;
-    else if (name == "net.ipv4.tcp_abort_on_overflow") s.tcp_abort_on_overflow = iv;
+    auto set_u8 = [&](int& field, int64_t lo, int64_t hi) {
+        if (!in(v1, lo, hi)) return false;
+        field = iv;
+        return true;
+    };
+    if (name == "net.core.somaxconn") {
+        if (!in(v1, 0, INT32_MAX)) return false;
+        s.somaxconn = iv;
+    } else if (name == "net.ipv4.tcp_max_syn_backlog") {
+        if (!in(v1, INT32_MIN, INT32_MAX)) return false;
+        s.tcp_max_syn_backlog = iv;
+    } else if (name == "net.ipv4.tcp_syncookies") return set_u8(s.tcp_syncookies, 0, 255);
+    else if (name == "net.ipv4.tcp_abort_on_overflow") return set_u8(s.tcp_abort_on_overflow, 0, 255);
     else if (name == "net.ipv4.ip_local_port_range") {
-        if (v1 < 1 || v2 > 65535 || v1 > v2) return false;
+        if (!in(v1, 1, 65535) || !in(v2, 1, 65535) || v1 > v2 || v1 < s.ip_unprivileged_port_start) return false;
         s.ip_local_port_range_lo = iv;
         s.ip_local_port_range_hi = static_cast<int>(v2);
-    } else if (name == "net.ipv4.ip_unprivileged_port_start") s.ip_unprivileged_port_start = iv;
-    else if (name == "net.ipv4.tcp_synack_retries") s.tcp_synack_retries = iv;
-    else if (name == "net.ipv4.tcp_syn_retries") s.tcp_syn_retries = iv;
-    else if (name == "net.ipv4.tcp_syn_linear_timeouts") s.tcp_syn_linear_timeouts = iv;
+    } else if (name == "net.ipv4.ip_unprivileged_port_start") {
+        if (!in(v1, 0, 65535) || v1 > s.ip_local_port_range_lo) return false;
+        s.ip_unprivileged_port_start = iv;
+    } else if (name == "net.ipv4.tcp_synack_retries") return set_u8(s.tcp_synack_retries, 0, 255);
+    else if (name == "net.ipv4.tcp_syn_retries") return set_u8(s.tcp_syn_retries, 1, 127);  // MAX_TCP_SYNCNT
+    else if (name == "net.ipv4.tcp_syn_linear_timeouts") return set_u8(s.tcp_syn_linear_timeouts, 0, 127);
     else if (name == "net.ipv4.ping_group_range") {
-        s.ping_group_range_lo = iv;
-        s.ping_group_range_hi = static_cast<int>(v2);
-    } else if (name == "net.ipv4.tcp_fin_timeout") s.tcp_fin_timeout = iv;
-    else if (name == "net.ipv4.ip_nonlocal_bind") s.ip_nonlocal_bind = iv;
+        if (!in(v1, 0, INT32_MAX) || !in(v2, 0, INT32_MAX)) return false;  // GID_T_MAX
+        // An empty range (high < low) is stored as the default "1 0".
+        s.ping_group_range_lo = v2 < v1 ? 1 : iv;
+        s.ping_group_range_hi = v2 < v1 ? 0 : static_cast<int>(v2);
+    } else if (name == "net.ipv4.tcp_fin_timeout") {
+        if (!in(v1, 0, INT32_MAX / 1000)) return false;  // seconds, kept in jiffies
+        s.tcp_fin_timeout = iv;
+    } else if (name == "net.ipv4.ip_nonlocal_bind") return set_u8(s.ip_nonlocal_bind, 0, 255);
     else return false;
     return true;
 }

@@ -31,6 +31,8 @@ enum class Op : uint8_t {
     SockRelease, SockRegister, ProtoswRegister,
     // the network and the machine
     PeerCreate, PeerSend, SynFlood, Sysctl,
+    // later additions go last, so stored histories keep their numbers
+    Setresuid,    // uid, gid: the caller's credentials change (uid 0 keeps root's capabilities)
     Count
 };
 const char* op_name(Op op);

@@ -45,8 +45,11 @@ constexpr int SOCK_NONBLOCK = O_NONBLOCK, SOCK_CLOEXEC = O_CLOEXEC;
 constexpr int F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4,
               F_DUPFD_CLOEXEC = 1030;
 constexpr int FD_CLOEXEC = 1;
-// F_SETFL may change only these (fs/fcntl.c SETFL_MASK, the ones we model)
-constexpr int SETFL_MASK = O_NONBLOCK | 0x400 /*O_APPEND*/ | 0x2000 /*O_ASYNC*/;
+constexpr int O_APPEND = 0x400, O_ASYNC = 0x2000, O_DIRECT = 0x4000, O_LARGEFILE = 0x8000,
+              O_NOATIME = 0x40000;
+// F_SETFL may change only these (fs/fcntl.c SETFL_MASK; O_ASYNC is set by
+// ->fasync, which sockets and the terminal both have)
+constexpr int SETFL_MASK = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | O_ASYNC;
 
 // ---- protocols (include/uapi/linux/in.h) ----
 constexpr int IPPROTO_IP = 0, IPPROTO_ICMP = 1, IPPROTO_IGMP = 2,

@@ -62,6 +62,13 @@ std::string endpoint_str(uint32_t a, uint16_t port) {
     return addr_str(a) + ":" + std::to_string(port);
 }
 
+const char* prot_name(ProtKind p) {
+    static const char* const names[] = {"-", "tcp_prot", "udp_prot", "raw_prot", "ping_prot", "packet_prot",
+                                        "udplite_prot"};
+    static_assert(std::size(names) == size_t(ProtKind::udplite_prot) + 1);
+    return names[static_cast<size_t>(p)];
+}
+
 World make_boot_world() {
     World w;
     NetProtoFamily& inet = w.net_families[AF_INET];
@@ -73,6 +80,10 @@ World make_boot_world() {
                                         OpsKind::inet_stream_ops,
                                         INET_PROTOSW_PERMANENT | INET_PROTOSW_ICSK});
     inet.inetsw[SOCK_DGRAM].push_back({SOCK_DGRAM, IPPROTO_UDP, ProtKind::udp_prot,
+                                       OpsKind::inet_dgram_ops, INET_PROTOSW_PERMANENT});
+    // udplite4_register() runs after the inetsw_array loop; inet_register_protosw
+    // puts a permanent entry after the last permanent one: after UDP, before ping.
+    inet.inetsw[SOCK_DGRAM].push_back({SOCK_DGRAM, IPPROTO_UDPLITE, ProtKind::udplite_prot,
                                        OpsKind::inet_dgram_ops, INET_PROTOSW_PERMANENT});
     inet.inetsw[SOCK_DGRAM].push_back({SOCK_DGRAM, IPPROTO_ICMP, ProtKind::ping_prot,
                                        OpsKind::inet_sockraw_ops, INET_PROTOSW_REUSE});

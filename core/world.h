@@ -114,7 +114,11 @@ struct File {
 // proto_ops tables (struct socket->ops)
 enum class OpsKind : uint8_t { none, inet_stream_ops, inet_dgram_ops, inet_sockraw_ops, packet_ops };
 // struct proto (sk->sk_prot)
-enum class ProtKind : uint8_t { none, tcp_prot, udp_prot, raw_prot, ping_prot, packet_prot };
+// udplite_prot is last only so stored snapshots keep their numbers.
+enum class ProtKind : uint8_t { none, tcp_prot, udp_prot, raw_prot, ping_prot, packet_prot, udplite_prot };
+const char* prot_name(ProtKind p);                 // "tcp_prot", ...; "-" for none
+// UDP and UDP-Lite share every code path here (udp_lib_*), each with its own port table.
+inline bool prot_is_udp(ProtKind p) { return p == ProtKind::udp_prot || p == ProtKind::udplite_prot; }
 
 struct Waiter {
     TaskId task;
@@ -220,14 +224,15 @@ struct TimewaitSock {                    // inet_timewait_sock
     bool operator==(const TimewaitSock&) const = default;
 };
 
-enum class PortTable : uint8_t { tcp, udp, raw };
+enum class PortTable : uint8_t { tcp, udp, raw, udplite };
 
 struct BindBucket {                      // inet_bind_bucket (+ udp's port slot)
     PortTable table = PortTable::tcp;
     uint16_t port = 0;
     int fastreuse = 0;
-    int fastreuseport = 0;
+    int fastreuseport = 0;               // 0, FASTREUSEPORT_ANY (1) or FASTREUSEPORT_STRICT (2)
     uint32_t fastuid = 0;
+    uint32_t fast_rcv_saddr = 0;         // the address a STRICT fast path is good for
     std::vector<SockId> owners;
     std::vector<TwId> tw_owners;
     bool operator==(const BindBucket&) const = default;

@@ -32,6 +32,10 @@ int64_t do_fcntl(Kernel& k, TaskId t, int fd, int cmd, int64_t arg) {
         KRET(k.w.files[f].f_flags);
     case F_SETFL: {
         KFRAME(k, setfl);
+        // Neither a socket nor the terminal has FMODE_CAN_ODIRECT. (O_NOATIME
+        // needs the inode's owner or CAP_FOWNER; a socket's inode belongs
+        // to its creator, so the model always allows it.)
+        if (arg & O_DIRECT) KRET(-EINVAL);
         int flags = k.w.files[f].f_flags;
         KSET(k, f, f_flags, (static_cast<int>(arg) & SETFL_MASK) | (flags & ~SETFL_MASK));
         KRET(0);

@@ -160,6 +160,7 @@ FilesId dup_fd(Kernel& k, FilesId from) {
     FilesId nf = k.create<FilesId>();
     FilesStruct copy = k.w.files_structs[from];
     copy.count = 1;
+    copy.next_fd = 0;  // dup_fd starts the child's search from 0
     // Reserved-but-empty slots are not inherited (the kernel copies the
     // open bits only for installed files).
     for (size_t i = 0; i < copy.fd.size(); ++i)

@@ -90,7 +90,8 @@ int inet_release(Kernel& k, SocketId sock) {
     int timeout = (s.sk_flags & SOCK_LINGER) ? s.sk_lingertime : 0;
     switch (s.sk_prot) {
     case ProtKind::tcp_prot: tcp_close(k, sk, timeout); break;
-    case ProtKind::udp_prot: {
+    case ProtKind::udp_prot:
+    case ProtKind::udplite_prot: {
         FrameGuard g(k, Fn::udp_lib_close);
         sk_common_release(k, sk);
         break;
@@ -127,7 +128,7 @@ static int __inet_bind(Kernel& k, TaskId t, SockId sk, const SockAddrIn& a) {
     if (s.sk_state != TCP_CLOSE || s.inet_num) KRET(-EINVAL);
     KSET(k, sk, inet_rcv_saddr, a.addr);
     KSET(k, sk, inet_saddr, (addr_is_multicast(a.addr) || addr_is_broadcast(a.addr)) ? 0 : a.addr);
-    int err = k.w.socks[sk].sk_prot == ProtKind::udp_prot ? udp_v4_get_port(k, sk, snum)
+    int err = prot_is_udp(k.w.socks[sk].sk_prot) ? udp_v4_get_port(k, sk, snum)
                                                           : inet_csk_get_port(k, sk, snum);
     if (err) {
         KSET(k, sk, inet_saddr, 0u);
@@ -156,7 +157,7 @@ int inet_bind(Kernel& k, TaskId t, SocketId sock, const SockAddrIn& a) {
 int inet_autobind(Kernel& k, SockId sk) {
     KFRAME(k, inet_autobind);
     if (k.w.socks[sk].inet_num) KRET(0);
-    int err = k.w.socks[sk].sk_prot == ProtKind::udp_prot ? udp_v4_get_port(k, sk, 0)
+    int err = prot_is_udp(k.w.socks[sk].sk_prot) ? udp_v4_get_port(k, sk, 0)
                                                           : inet_csk_get_port(k, sk, 0);
     if (err) KRET(-EAGAIN);
     KSET(k, sk, inet_sport, k.w.socks[sk].inet_num);
@@ -297,7 +298,7 @@ int inet_dgram_connect(Kernel& k, TaskId t, SocketId sock, const SockAddrIn& a) 
         }
         if (!(k.w.socks[sk].sk_userlocks & SOCK_BINDPORT_LOCK)) {
             // __udp_disconnect (raw uses it too): unhash, forget the port
-            if (k.w.socks[sk].sk_prot == ProtKind::udp_prot && k.w.socks[sk].icsk_bind_hash) inet_put_port(k, sk);
+            if (prot_is_udp(k.w.socks[sk].sk_prot) && k.w.socks[sk].icsk_bind_hash) inet_put_port(k, sk);
             KSET(k, sk, inet_sport, 0);
         }
         KRET(0);

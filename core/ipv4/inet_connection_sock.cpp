@@ -68,10 +68,23 @@ static bool inet_csk_bind_conflict(Kernel& k, SockId sk, BucketId tb, bool relax
     return false;
 }
 
+constexpr int FASTREUSEPORT_ANY = 1, FASTREUSEPORT_STRICT = 2;
+
+// The bucket's reuseport fast path: every owner so far set SO_REUSEPORT
+// with this uid (ANY), or the fast path was reset by a later reuseport
+// owner (STRICT) and holds only for its address or when it was a wildcard.
 static bool sk_reuseport_match(Kernel& k, BucketId tb, SockId sk) {
     const BindBucket& b = k.w.buckets[tb];
     const Sock& s = k.w.socks[sk];
-    return b.fastreuseport > 0 && s.sk_reuseport && b.fastuid == s.sk_uid;
+    if (b.fastreuseport <= 0 || !s.sk_reuseport || b.fastuid != s.sk_uid) return false;
+    if (b.fastreuseport == FASTREUSEPORT_ANY) return true;
+    return b.fast_rcv_saddr == s.inet_rcv_saddr || b.fast_rcv_saddr == 0;
+}
+
+static void set_fast_reuseport(Kernel& k, BucketId tb, const Sock& s, int mode) {
+    KSET(k, tb, fastreuseport, mode);
+    KSET(k, tb, fastuid, s.sk_uid);
+    KSET(k, tb, fast_rcv_saddr, s.inet_rcv_saddr);
 }
 
 static void inet_csk_update_fastreuse(Kernel& k, BucketId tb, SockId sk) {
@@ -80,15 +93,15 @@ static void inet_csk_update_fastreuse(Kernel& k, BucketId tb, SockId sk) {
     const BindBucket& b = k.w.buckets[tb];
     if (b.owners.empty() && b.tw_owners.empty()) {
         KSET(k, tb, fastreuse, reuse ? 1 : 0);
-        if (s.sk_reuseport) {
-            KSET(k, tb, fastreuseport, 1);
-            KSET(k, tb, fastuid, s.sk_uid);
-        } else {
-            KSET(k, tb, fastreuseport, 0);
-        }
+        if (s.sk_reuseport) set_fast_reuseport(k, tb, s, FASTREUSEPORT_ANY);
+        else KSET(k, tb, fastreuseport, 0);
     } else {
         if (!reuse) KSET(k, tb, fastreuse, 0);
-        if (!s.sk_reuseport || !sk_reuseport_match(k, tb, sk)) KSET(k, tb, fastreuseport, 0);
+        // A reuseport sock that got here has no conflict with any owner:
+        // the fast path restarts from it, STRICT so later socks are
+        // checked against its address.
+        if (!s.sk_reuseport) KSET(k, tb, fastreuseport, 0);
+        else if (!sk_reuseport_match(k, tb, sk)) set_fast_reuseport(k, tb, s, FASTREUSEPORT_STRICT);
     }
 }
 
@@ -321,7 +334,11 @@ SockId inet_csk_clone_lock(Kernel& k, SockId listener, ReqId req) {
     copy.rcv_nxt = r.rcv_isn + 1;
     copy.fin_sent = false;
     copy.sk_err = 0;
-    copy.sk_shutdown = 0;
+    // sk_shutdown is copied as it is: a listener that was shut down for
+    // writing (even by a shutdown() that said ENOTCONN) has children that
+    // send their FIN as soon as they are established. The port lock is
+    // not copied: the child only borrows the listener's port.
+    copy.sk_userlocks &= ~SOCK_BINDPORT_LOCK;
     k.w.socks[child] = copy;
     KSET(k, child, sk_state, TCP_SYN_RECV);
     return child;

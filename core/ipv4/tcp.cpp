@@ -26,6 +26,11 @@ void tcp_set_state(Kernel& k, SockId sk, int state) {
     case TCP_ESTABLISHED:
         if (old != TCP_ESTABLISHED) k.mib_inc(Mib::CurrEstab);
         break;
+    // CurrEstab counts ESTABLISHED and CLOSE_WAIT (Linux 6.10 on): a FIN
+    // that arrives before the final ACK takes SYN_RECV straight here.
+    case TCP_CLOSE_WAIT:
+        if (old == TCP_SYN_RECV) k.mib_inc(Mib::CurrEstab);
+        break;
     case TCP_CLOSE:
         if (old == TCP_CLOSE_WAIT || old == TCP_ESTABLISHED) k.mib_inc(Mib::EstabResets);
         inet_unhash(k, sk);
@@ -33,7 +38,7 @@ void tcp_set_state(Kernel& k, SockId sk, int state) {
             inet_put_port(k, sk);
         [[fallthrough]];
     default:
-        if (old == TCP_ESTABLISHED) k.mib_inc(Mib::CurrEstab, -1);
+        if (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT) k.mib_inc(Mib::CurrEstab, -1);
     }
     KSET(k, sk, sk_state, state);
 }
@@ -164,11 +169,19 @@ int tcp_disconnect(Kernel& k, SockId sk, int flags) {
     KRET(0);
 }
 
+// The model keeps no write queue: packets_out is snd_nxt - snd_una (an
+// unacknowledged SYN or FIN), so purging the queue is snd_una catching up.
+void tcp_write_queue_purge(Kernel& k, SockId sk) {
+    KFRAME(k, tcp_write_queue_purge);
+    KSET(k, sk, snd_una, k.w.socks[sk].snd_nxt);
+}
+
 void tcp_done(Kernel& k, SockId sk) {
     KFRAME(k, tcp_done);
     int st = k.w.socks[sk].sk_state;
     if (st == TCP_SYN_SENT || st == TCP_SYN_RECV) k.mib_inc(Mib::AttemptFails);
     tcp_set_state(k, sk, TCP_CLOSE);
+    tcp_write_queue_purge(k, sk);
     tcp_clear_xmit_timers(k, sk);
     KSET(k, sk, sk_shutdown, SHUTDOWN_MASK);
     if (!(k.w.socks[sk].sk_flags & SOCK_DEAD))

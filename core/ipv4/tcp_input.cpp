@@ -84,7 +84,8 @@ void tcp_conn_request(Kernel& k, SockId sk, const Packet& p) {
         }
     }
     ReqId req = inet_reqsk_alloc(k, sk, p, p.seq);
-    uint32_t isn = want_cookie ? cookie_v4_init_sequence(k, sk, p) : secure_tcp_seq(k);
+    uint32_t isn = want_cookie ? cookie_v4_init_sequence(k, sk, p)
+                               : secure_tcp_seq(k, p.daddr, p.saddr, p.dport, p.sport);
     KSET(k, req, snt_isn, isn);
     if (want_cookie) {
         tcp_send_synack(k, req, true, isn);
@@ -159,8 +160,16 @@ static int tcp_rcv_synsent_state_process(Kernel& k, SockId sk, const Packet& p) 
         if (!(k.w.socks[sk].sk_flags & SOCK_DEAD)) sk_state_change(k, sk);
         KRET(0);
     }
-    // No ACK: a RST is ignored; a bare SYN would be a simultaneous open,
-    // which the model does not do.
+    // No ACK: a RST is ignored. A bare SYN means the SYNs crossed: a
+    // simultaneous open, and connect() to the socket's own address and
+    // port is one (its SYN comes back to it). SYN_RECV, and our SYN goes
+    // out again carrying the ACK.
+    if (p.flags & TH_RST) KRET(0);
+    if (p.flags & TH_SYN) {
+        tcp_set_state(k, sk, TCP_SYN_RECV);
+        KSET(k, sk, rcv_nxt, p.seq + 1);
+        tcp_send_synack(k, sk);
+    }
     KRET(0);
 }
 
@@ -198,7 +207,12 @@ int tcp_rcv_state_process(Kernel& k, SockId sk, const Packet& p) {
         if (p.seq == s.rcv_nxt) tcp_reset(k, sk);
         KRET(0);
     }
-    if (p.flags & TH_SYN) {
+    // The SYN-ACK of a simultaneous open, in SYN_RECV on a full sock: it
+    // acknowledges our SYN and repeats theirs, so it passes (the check of
+    // tcp_validate_incoming) and the ACK below completes the handshake.
+    bool crossed_synack = s.sk_state == TCP_SYN_RECV && s.sk_socket && (p.flags & TH_SYN) &&
+                          (p.flags & TH_ACK) && p.seq + 1 == s.rcv_nxt && p.ack_seq == s.snd_nxt;
+    if ((p.flags & TH_SYN) && !crossed_synack) {
         // A retransmitted SYN-ACK for a connection we already ACKed: the
         // old sequence number is out of window, answer with a dup ACK.
         if (p.seq + 1 == s.rcv_nxt) tcp_send_ack(k, sk);
@@ -211,8 +225,17 @@ int tcp_rcv_state_process(Kernel& k, SockId sk, const Packet& p) {
     switch (st) {
     case TCP_SYN_RECV:
         if (p.ack_seq != k.w.socks[sk].snd_nxt) KRET(1);
+        if (TimerId tm = k.w.socks[sk].icsk_retransmit_timer) {
+            // our SYN is acknowledged: nothing left to retransmit
+            del_timer(k, tm);
+            KSET(k, sk, icsk_retransmit_timer, TimerId{});
+            KSET(k, sk, icsk_retransmits, 0);
+        }
         tcp_set_state(k, sk, TCP_ESTABLISHED);
         if (!(k.w.socks[sk].sk_flags & SOCK_DEAD)) sk_state_change(k, sk);
+        // A child inherits sk_shutdown from its listener; a write shutdown
+        // that came before the handshake is carried out now.
+        if (k.w.socks[sk].sk_shutdown & SEND_SHUTDOWN) tcp_shutdown(k, sk, SEND_SHUTDOWN);
         break;
     case TCP_FIN_WAIT1:
         if (!fin_acked) break;

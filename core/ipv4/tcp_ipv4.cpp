@@ -47,7 +47,10 @@ int tcp_v4_connect(Kernel& k, TaskId t, SockId sk, const SockAddrIn& a) {
         KSET(k, sk, inet_dport, 0);
         KRET(err);
     }
-    KSET(k, sk, snd_isn, secure_tcp_seq(k));
+    {
+        const Sock& s = k.w.socks[sk];
+        KSET(k, sk, snd_isn, secure_tcp_seq(k, s.inet_saddr, s.inet_daddr, s.inet_sport, s.inet_dport));
+    }
     tcp_connect(k, sk);
     KRET(0);
 }

@@ -140,7 +140,8 @@ void tcp_timewait_state_process(Kernel& k, TwId tw, const Packet& p, bool* tw_sy
     const TimewaitSock& t = k.w.tws[tw];
     if (t.tw_substate == TCP_FIN_WAIT2) {
         if (p.flags & TH_RST) { inet_twsk_kill(k, tw); return; }
-        if ((p.flags & TH_SYN) && p.seq >= t.tw_rcv_nxt) { tcp_v4_send_reset(k, p); return; }
+        // !before(seq, tw_rcv_nxt), in sequence-space arithmetic
+        if ((p.flags & TH_SYN) && static_cast<int32_t>(p.seq - t.tw_rcv_nxt) >= 0) { tcp_v4_send_reset(k, p); return; }
         if (!(p.flags & TH_FIN)) return;  // a duplicate ACK
         if (p.seq != t.tw_rcv_nxt) { tcp_v4_send_reset(k, p); return; }
         // The peer's FIN: true TIME_WAIT now.

@@ -14,14 +14,20 @@
 
 namespace sockscope {
 
-uint32_t secure_tcp_seq(Kernel& k) {
-    // xorshift32: deterministic, spread over the sequence space
-    uint32_t x = k.w.isn_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    k.w.isn_state = x;
-    return x;
+// secure_tcp_seq (net/core/secure_seq.c): a keyed hash of the 4-tuple plus
+// a clock ticking every 64 ns. The clock is what matters here: a new
+// connection on the 4-tuple of an old one always starts after the old
+// one's sequence numbers, which is what lets a SYN reopen a TIME_WAIT.
+// Virtual time is in milliseconds (15625 ticks of 64 ns each); isn_state
+// counts the calls, standing for the nanoseconds that pass between two
+// calls in the same millisecond, so equal tuples never get equal ISNs.
+uint32_t secure_tcp_seq(Kernel& k, uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport) {
+    uint64_t h = (uint64_t{saddr} << 32 | daddr) ^ (uint64_t{sport} << 16 | dport) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9ull;  // splitmix64 finaliser: a fixed key, so runs repeat
+    h ^= h >> 29;
+    k.w.isn_state += 1;
+    return static_cast<uint32_t>(h) + static_cast<uint32_t>(k.w.now) * 15625u + k.w.isn_state;
 }
 
 static Packet make_packet(const Sock& s, uint8_t flags) {
@@ -70,6 +76,15 @@ void tcp_send_synack(Kernel& k, ReqId req, bool cookie, uint32_t isn) {
     p.flags = TH_SYN | TH_ACK;
     p.seq = isn;
     p.ack_seq = r.rcv_isn + 1;
+    ip_queue_xmit(k, p);
+}
+
+// tcp_send_synack for a full sock in SYN_RECV (a simultaneous open): the
+// SYN again, now with the ACK of the peer's SYN.
+void tcp_send_synack(Kernel& k, SockId sk) {
+    KFRAME(k, tcp_send_synack);
+    Packet p = make_packet(k.w.socks[sk], TH_SYN | TH_ACK);
+    p.seq = k.w.socks[sk].snd_isn;
     ip_queue_xmit(k, p);
 }
 

@@ -17,8 +17,13 @@ static bool udp_conflict(const Sock& a, const Sock& b) {
     return true;
 }
 
+// udp_table and udplite_table: the same code over two tables.
+static PortTable udp_table_of(const Sock& s) {
+    return s.sk_prot == ProtKind::udplite_prot ? PortTable::udplite : PortTable::udp;
+}
+
 static bool udp_port_in_use(Kernel& k, SockId sk, uint16_t port) {
-    BucketId tb = inet_bind_bucket_find(k, PortTable::udp, port);
+    BucketId tb = inet_bind_bucket_find(k, udp_table_of(k.w.socks[sk]), port);
     if (!tb) return false;
     for (SockId o : k.w.buckets[tb].owners)
         if (o != sk && udp_conflict(k.w.socks[sk], k.w.socks[o])) return true;
@@ -35,8 +40,9 @@ int udp_v4_get_port(Kernel& k, SockId sk, uint16_t snum) {
     } else if (udp_port_in_use(k, sk, snum)) {
         KRET(-EADDRINUSE);
     }
-    BucketId tb = inet_bind_bucket_find(k, PortTable::udp, snum);
-    if (!tb) tb = inet_bind_bucket_create(k, PortTable::udp, snum);
+    const PortTable table = udp_table_of(k.w.socks[sk]);
+    BucketId tb = inet_bind_bucket_find(k, table, snum);
+    if (!tb) tb = inet_bind_bucket_create(k, table, snum);
     inet_bind_hash(k, sk, tb, snum);
     KRET(0);
 }

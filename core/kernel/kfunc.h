@@ -131,6 +131,7 @@ namespace sockscope {
     X(tcp_shutdown, "net/ipv4/tcp.c", "SHUT_WR in a sending state: move on and send FIN")             \
     X(tcp_disconnect, "net/ipv4/tcp.c", "abort: RST if synchronised, back to CLOSE, reusable")         \
     X(tcp_done, "net/ipv4/tcp.c", "the connection is over: CLOSE, wake the owner or destroy the orphan") \
+    X(tcp_write_queue_purge, "net/ipv4/tcp.c", "drop every unsent and unacknowledged segment: nothing is in flight") \
     /* net/ipv4/tcp_ipv4.c */                                                                           \
     X(tcp_v4_connect, "net/ipv4/tcp_ipv4.c", "check the address, route, pick a port, go SYN_SENT, send SYN") \
     X(tcp_v4_rcv, "net/ipv4/tcp_ipv4.c", "a segment arrives: find its sock, request sock or timewait") \

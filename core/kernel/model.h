@@ -23,6 +23,10 @@ struct SockAddrIn {
     int len = 16;
 };
 
+// The capabilities a root task has (the ones the model checks).
+inline constexpr uint64_t kRootCaps =
+    (1ull << CAP_NET_BIND_SERVICE) | (1ull << CAP_NET_ADMIN) | (1ull << CAP_NET_RAW);
+
 // ---------------------------------------------------------------- fs/file.c
 FileId fget(Kernel& k, TaskId t, int fd);        // no reference taken
 int alloc_fd(Kernel& k, TaskId t, int start, int end, int flags);
@@ -144,6 +148,7 @@ void tcp_close(Kernel& k, SockId sk, int timeout);
 int tcp_disconnect(Kernel& k, SockId sk, int flags);
 void tcp_shutdown(Kernel& k, SockId sk, int how);
 void tcp_done(Kernel& k, SockId sk);
+void tcp_write_queue_purge(Kernel& k, SockId sk);
 void tcp_clear_xmit_timers(Kernel& k, SockId sk);
 bool tcp_fin_wait2_orphan(Kernel& k, SockId sk);
 void tcp_keepalive_timer(Kernel& k, SockId sk);
@@ -168,9 +173,10 @@ void tcp_timewait_state_process(Kernel& k, TwId tw, const Packet& p, bool* tw_sy
 void inet_twsk_kill(Kernel& k, TwId tw);
 
 // ---------------------------------------------------------------- net/ipv4/tcp_output.c, tcp_timer.c
-uint32_t secure_tcp_seq(Kernel& k);
+uint32_t secure_tcp_seq(Kernel& k, uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport);
 void tcp_connect(Kernel& k, SockId sk);
 void tcp_send_synack(Kernel& k, ReqId req, bool cookie, uint32_t isn);
+void tcp_send_synack(Kernel& k, SockId sk);
 void tcp_send_ack(Kernel& k, SockId sk);
 void tcp_send_fin(Kernel& k, SockId sk);
 void tcp_send_active_reset(Kernel& k, SockId sk);

@@ -17,9 +17,6 @@ namespace sockscope {
 
 // ---------------------------------------------------------------- tasks
 
-static constexpr uint64_t kRootCaps = (1ull << CAP_NET_BIND_SERVICE) | (1ull << CAP_NET_ADMIN) |
-                                      (1ull << CAP_NET_RAW);
-
 bool capable(Kernel& k, TaskId t, int cap) {
     if (!t) return true;
     return (k.w.tasks[t].cap_effective >> cap) & 1;
@@ -39,6 +36,7 @@ TaskId create_process(Kernel& k, const char* comm, uint32_t uid, uint32_t gid, b
     KSET(k, t, files, fs);
     FileId tty = k.create<FileId>();
     KSET(k, tty, f_count, 0);
+    KSET(k, tty, f_flags, O_RDWR | O_LARGEFILE);  // open() adds O_LARGEFILE on 64-bit
     for (int fd = 0; fd < TTY_FDS; ++fd) {
         int got = alloc_fd(k, t, 0, k.w.tasks[t].rlim_nofile, 0);
         KSET(k, tty, f_count, k.w.files[tty].f_count + 1);
@@ -126,9 +124,9 @@ void try_to_wake_up(Kernel& k, TaskId t) {
     if (k.w.tasks[t].state != TASK_INTERRUPTIBLE) return;
     KSET(k, t, state, TASK_RUNNING);
     TimerId tm = k.w.tasks[t].timeout_timer;
-    if (tm && k.w.timers.contains(tm) && k.w.timers[tm].expires > k.w.now) {
-        del_timer(k, tm);
-    }
+    // A timeout that has not run yet goes, even one due this very
+    // millisecond (the wake-up came first).
+    if (tm && k.w.timers.contains(tm)) del_timer(k, tm);
     KSET(k, t, timeout_timer, TimerId{});
     KSET(k, t, on_runqueue, true);
     k.w.runqueue.push_back(t);
@@ -149,6 +147,10 @@ void wake_up_socket(Kernel& k, SocketId s, bool all_exclusive) {
 
 void signal_task(Kernel& k, TaskId t) {
     KFRAME(k, signal_wake_up);
+    // A task that is not inside a syscall takes the signal on its way back
+    // to user space (the handler runs, nothing is left pending); only a
+    // task in the middle of a call sees it there, as EINTR.
+    if (k.w.tasks[t].wait.kind == WaitKind::None) return;
     KSET(k, t, signal_pending, true);
     if (k.w.tasks[t].state == TASK_INTERRUPTIBLE) finish_wait(k, k.w.tasks[t].wait.sock, t);
     try_to_wake_up(k, t);

@@ -78,7 +78,7 @@ int peer_send(Kernel& k, PeerId id, uint8_t flags, uint32_t laddr, uint16_t lpor
         nc.laddr = laddr;
         nc.lport = lport;
         nc.pport = peer.next_port;
-        nc.snd_nxt = secure_tcp_seq(k);
+        nc.snd_nxt = secure_tcp_seq(k, peer.addr, laddr, nc.pport, lport);
         nc.state = TCP_SYN_SENT;
         KSET(k, id, next_port, static_cast<uint16_t>(k.w.peers[id].next_port + 1));
         k.w.peers[id].conns.push_back(nc);

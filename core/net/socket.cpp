@@ -42,8 +42,26 @@ static int packet_create(Kernel& k, TaskId t, SocketId sock, int protocol, bool 
     KSET(k, sock, ops, OpsKind::packet_ops);
     SockId sk = sk_alloc(k, t, AF_PACKET, ProtKind::packet_prot, kern);
     sock_init_data(k, sock, sk);
-    KSET(k, sk, sk_protocol, protocol);
+    // The protocol is the ethertype of the packet hook (po->num), not
+    // sk_protocol, which stays 0: SO_PROTOCOL reads 0.
+    (void)protocol;
     return 0;
+}
+
+// packet_bind_spkt: the 14 bytes of sa_data are a device name. For a
+// sockaddr_in they are the port (network order) and the address, so the
+// name is nearly always one no device has; "lo" is port 27759 with an
+// address whose first byte is 0.
+static int packet_bind_spkt(const SockAddrIn& a) {
+    if (a.len != 16) return -EINVAL;  // sizeof(struct sockaddr)
+    const unsigned char b[] = {static_cast<unsigned char>(a.port >> 8), static_cast<unsigned char>(a.port),
+                               static_cast<unsigned char>(a.addr >> 24), 0};
+    std::string name;
+    for (unsigned char c : b) {
+        if (!c) break;
+        name += static_cast<char>(c);
+    }
+    return name == "lo" ? 0 : -ENODEV;
 }
 
 int __sock_create(Kernel& k, TaskId t, int family, int type, int protocol, SocketId* res, bool kern) {
@@ -128,7 +146,8 @@ static int ops_bind(Kernel& k, TaskId t, SocketId sock, const SockAddrIn& a) {
     case OpsKind::inet_stream_ops:
     case OpsKind::inet_dgram_ops:
     case OpsKind::inet_sockraw_ops: return inet_bind(k, t, sock, a);
-    default: return -EINVAL;  // packet_bind wants a sockaddr_ll
+    case OpsKind::packet_ops: return packet_bind_spkt(a);
+    default: return -EINVAL;
     }
 }
 
@@ -309,6 +328,8 @@ int sys_setsockopt(Kernel& k, TaskId t, int fd, int level, int optname, int64_t 
     if (err) KRET(err);
     SockId sk = k.w.sockets[sock].sk;
     if (level == SOL_SOCKET) KRET(sk_setsockopt(k, sk, optname, v1, v2, optlen));
+    // packet_ops_spkt has no ->setsockopt: every other level is EOPNOTSUPP.
+    if (k.w.sockets[sock].ops == OpsKind::packet_ops) KRET(-EOPNOTSUPP);
     if (level == SOL_TCP && k.w.socks[sk].sk_prot == ProtKind::tcp_prot) {
         if (optname == 1 /* TCP_NODELAY */) {
             KSET(k, sk, nonagle, v1 ? 1 : 0);
@@ -327,6 +348,7 @@ int64_t sys_getsockopt(Kernel& k, TaskId t, int fd, int level, int optname) {
         int64_t v = sk_getsockopt(k, sock, optname);
         KRET(static_cast<int>(v));
     }
+    if (k.w.sockets[sock].ops == OpsKind::packet_ops) KRET(-EOPNOTSUPP);  // no ->getsockopt
     SockId sk = k.w.sockets[sock].sk;
     bool tcp = k.w.socks[sk].sk_prot == ProtKind::tcp_prot;
     if (level == SOL_TCP && tcp) KRET(optname == 1 ? k.w.socks[sk].nonagle : -ENOPROTOOPT);

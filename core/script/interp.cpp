@@ -241,18 +241,14 @@ bool Interp::directive(const Directive& d, const std::string& f) {
         } catch (...) {
             error(d.pos, "expected numbers in !user");
         }
-        Kernel& k = history.live().k;
-        TaskId t = main_task();
-        // A change of credentials (setresuid) drops the capabilities.
+        // A change of credentials (setresuid): the same process and its
+        // open files, without root's capabilities unless uid is 0.
         Command c;
-        c.op = Op::Spawn;
-        c.a = {uid, gid, uid == 0 ? 1 : 0, 0, 0, 0};
+        c.op = Op::Setresuid;
+        c.task = main_task().v;
+        c.a = {uid, gid, 0, 0, 0, 0};
         c.text = "!user " + d.rest;
-        Outcome o = history.run(c);
-        TaskId nt;
-        k.w.tasks.each([&](TaskId id, const Task& task) { if (task.pid == o.ret) nt = id; });
-        (void)t;
-        tasks[""] = nt;
+        submit(c);
         return true;
     }
     if (d.name == "trace") {

@@ -200,6 +200,7 @@ const std::vector<Field<BindBucket>>& bind_bucket_fields() {
         F<&BindBucket::fastreuse>("fastreuse"),
         F<&BindBucket::fastreuseport>("fastreuseport"),
         F<&BindBucket::fastuid>("fastuid"),
+        F<&BindBucket::fast_rcv_saddr>("fast_rcv_saddr"),
     };
     return f;
 }

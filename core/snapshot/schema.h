@@ -58,12 +58,13 @@ template <> struct EnumNames<OpsKind> {
     static_assert(std::size(v) == size_t(OpsKind::packet_ops) + 1);
 };
 template <> struct EnumNames<ProtKind> {
-    static constexpr const char* v[] = {"none", "tcp_prot", "udp_prot", "raw_prot", "ping_prot", "packet_prot"};
-    static_assert(std::size(v) == size_t(ProtKind::packet_prot) + 1);
+    static constexpr const char* v[] = {"none", "tcp_prot", "udp_prot", "raw_prot", "ping_prot", "packet_prot",
+                                        "udplite_prot"};
+    static_assert(std::size(v) == size_t(ProtKind::udplite_prot) + 1);
 };
 template <> struct EnumNames<PortTable> {
-    static constexpr const char* v[] = {"tcp", "udp", "raw"};
-    static_assert(std::size(v) == size_t(PortTable::raw) + 1);
+    static constexpr const char* v[] = {"tcp", "udp", "raw", "udplite"};
+    static_assert(std::size(v) == size_t(PortTable::udplite) + 1);
 };
 template <> struct EnumNames<TimerKind> {
     static constexpr const char* v[] = {"tcp_retransmit", "reqsk_timer", "tw_timer", "sock_timeout",

@@ -13,7 +13,7 @@
 // realrun's namespaces have (random_diff.sh passes the same ones to
 // `sockscope run`); --avoid drops every candidate statement containing TEXT;
 // --mask leaves out the situations of a known divergence (`randprog --help`
-// lists them with their minimal scripts in tests/diff/found/).
+// lists them with their minimal scripts in tests/diff/scenarios/).
 //
 // The calls are realrun's: socket (mostly AF_INET stream, some datagram and
 // raw, odd families, types and protocols for the errors), bind and connect
@@ -148,25 +148,26 @@ std::string addr_text(uint32_t a, int port) {
 
 // ---------------------------------------------------------------- masks
 
-// Known divergences, each minimised in tests/diff/found/NN_*.sock. By
-// default every program may run into them (so random_diff.sh fails until the
-// model is fixed); `--mask NAME` (or `--mask all`) leaves out the situations
-// that show one, to look for others past it.
+// Divergences this generator found, each minimised into a script: fixed
+// ones live on as differential scenarios (tests/diff/scenarios/NN_*.sock),
+// open ones in tests/diff/found/. By default every program may run into
+// them; `--mask NAME` (or `--mask all`) leaves out the situations that
+// showed one, to look past a new divergence while it is being fixed.
 struct Mask {
     const char* name;
     const char* found;   // the minimal script
     const char* what;
 };
 constexpr Mask kMasks[] = {
-    {"udplite", "01", "no socket(..., IPPROTO_UDPLITE)"},
-    {"packet-level", "03", "no setsockopt at a level other than SOL_SOCKET on a SOCK_PACKET socket"},
-    {"acceptq-nonlisten", "04", "acceptq() only on listeners"},
-    {"shut-close", "05", "no shutdown() of an unconnected TCP socket"},
-    {"child-close", "06", "no bind/listen/connect/local_port involving an accepted socket in CLOSE or its port"},
-    {"currestab", "08", "no nstat(CurrEstab)"},
-    {"reuseport-toggle", "09", "no SO_REUSEPORT change on a socket that has a port"},
-    {"self-connect", "10", "no connect() of a socket to its own address"},
-    {"tw-syn", "11", "no connect() whose 4-tuple is a TIME_WAIT's"},
+    {"udplite", "84", "no socket(..., IPPROTO_UDPLITE)"},
+    {"packet-level", "85", "no setsockopt at a level other than SOL_SOCKET on a SOCK_PACKET socket"},
+    {"acceptq-nonlisten", "86", "acceptq() only on listeners"},
+    {"shut-close", "87", "no shutdown() of an unconnected TCP socket"},
+    {"child-close", "88", "no bind/listen/connect/local_port involving an accepted socket in CLOSE or its port"},
+    {"currestab", "90", "no nstat(CurrEstab)"},
+    {"reuseport-toggle", "91", "no SO_REUSEPORT change on a socket that has a port"},
+    {"self-connect", "92", "no connect() of a socket to its own address"},
+    {"tw-syn", "93", "no connect() whose 4-tuple is a TIME_WAIT's"},
 };
 std::set<std::string> g_masks;
 bool masked(const char* m) { return g_masks.count(m) > 0; }
@@ -839,7 +840,7 @@ void usage() {
     std::fprintf(stderr,
                  "usage: randprog --seed S --count N --length L --out DIR [--sysctl NAME=VALUE]...\n"
                  "                [--avoid TEXT]... [--mask NAME|all]...\n"
-                 "masks (known divergences, tests/diff/found/NN_*.sock):\n");
+                 "masks (divergences found, now tests/diff/scenarios/NN_*.sock):\n");
     for (const Mask& m : kMasks) std::fprintf(stderr, "  %-18s %s  %s\n", m.name, m.found, m.what);
 }
 
