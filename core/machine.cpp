@@ -265,7 +265,9 @@ void Machine::advance(int64_t ms, uint32_t idx) {
         settle(idx);
         // settle() may have stopped on the replay budget with packets still
         // on the wire: the live run was at this time then, not at target.
-        if (budget == 0) return;
+        // (With nothing left to do, the step was the command's last, and
+        // the world after it is the one after the whole sleep.)
+        if (budget == 0 && has_pending()) return;
     }
     k.w.now = target;
 }

@@ -64,10 +64,6 @@ TEST(Fcntl, ONdelayIsONonblock) {
 }
 
 TEST(Fcntl, SetflODirectOnASocketIsEinval) {
-    GTEST_SKIP() << "model bug: setfl() rejects O_DIRECT (0x4000) on a file without "
-                    "FMODE_CAN_ODIRECT, as a socket is, with EINVAL and changes nothing; measured on "
-                    "Linux 6.18: fcntl(s, F_SETFL, 0x4000) = -1 EINVAL, also with O_NONBLOCK set "
-                    "beside it. The model's SETFL_MASK leaves O_DIRECT out and returns 0";
     Sim s;
     ASSERT_EQ(s.run("s = socket(AF_INET, SOCK_STREAM, 0)"), ok(3));
     EXPECT_EQ(s.run("fcntl(s, F_SETFL, 0x4000)"), err(EINVAL));
@@ -76,9 +72,6 @@ TEST(Fcntl, SetflODirectOnASocketIsEinval) {
 }
 
 TEST(Fcntl, SetflONoatimeIsKeptForTheOwner) {
-    GTEST_SKIP() << "model bug: O_NOATIME (0x40000) is in the kernel's SETFL_MASK and the socket's "
-                    "owner may set it; measured on Linux 6.18: fcntl(s, F_SETFL, 0x40000) = 0, then "
-                    "F_GETFL = 262146. The model drops the bit (F_GETFL = 2)";
     Sim s;
     ASSERT_EQ(s.run("s = socket(AF_INET, SOCK_STREAM, 0)"), ok(3));
     EXPECT_EQ(s.run("fcntl(s, F_SETFL, 0x40000)"), ok(0));
@@ -173,10 +166,6 @@ TEST(Fcntl, FcntlWorksOnTheTerminalToo) {
 }
 
 TEST(Fcntl, TheTerminalWasOpenedWithOLargefile) {
-    GTEST_SKIP() << "model bug: fds 0-2 come from open(), which on 64-bit always adds O_LARGEFILE "
-                    "(0x8000, force_o_largefile), so F_GETFL on them is 32770 (measured on Linux "
-                    "6.18 for realrun's fd 0); the model's terminal file has f_flags O_RDWR only (2). "
-                    "Socket files have no O_LARGEFILE (2), which the model gets right";
     Sim s;
     EXPECT_EQ(s.run("fcntl(0, F_GETFL)"), ok(O_RDWR | 0x8000));
     EXPECT_EQ(s.run("dup(0)"), ok(3));

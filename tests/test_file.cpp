@@ -344,10 +344,6 @@ TEST(File, ForkCopiesTheTableAndEveryFileGainsAReference) {
 }
 
 TEST(File, ForkDoesNotInheritAnFdReservedByASleepingAccept) {
-    GTEST_SKIP() << "model bug: dup_fd clears the child's open bit of a reserved-but-empty slot but "
-                    "copies next_fd, where fs/file.c dup_fd sets newf->next_fd = 0; measured on "
-                    "Linux 6.18 (a thread asleep in accept holding fd 4, then fork): the child's "
-                    "socket() returns 4, the model's 5";
     Sim s;
     listener(s, 7104);
     s.run("T = thread()");

@@ -369,6 +369,7 @@ TEST(Inspect, ProtoswShowsTheFamiliesAndTheirInetswLists) {
               "net_families[2] = inet (inet_create)\n"
               "  inetsw[1]: protocol 6 -> tcp_prot\n"
               "  inetsw[2]: protocol 17 -> udp_prot\n"
+              "  inetsw[2]: protocol 136 -> udplite_prot\n"
               "  inetsw[2]: protocol 1 -> ping_prot\n"
               "  inetsw[3]: protocol 0 (IPPROTO_IP wildcard) -> raw_prot\n"
               "net_families[17] = packet (packet_create)\n");

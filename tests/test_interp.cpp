@@ -308,10 +308,6 @@ TEST(Interp, UserTakesAGroupToo) {
 }
 
 TEST(Interp, UserChangesTheCredentialsOfTheSameProcess) {
-    GTEST_SKIP() << "model bug: !user spawns a fresh process and makes it the script's, so the "
-                    "descriptors opened before it are gone (close(s) = -1 EBADF) and the pid "
-                    "changes; a change of credentials (setresuid) keeps the process and its open "
-                    "files, as on Linux";
     Sim s;
     ASSERT_EQ(s.run("s = socket(AF_INET, SOCK_STREAM, 0)"), ok(3));
     int pid = s.w().tasks[s.main()].pid;

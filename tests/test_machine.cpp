@@ -341,11 +341,6 @@ TEST(Machine, ThePortRangeMustBeOrderedAndInsideOneTo65535) {
 }
 
 TEST(Machine, ThePortRangeMayNotReachIntoThePrivilegedPorts) {
-    GTEST_SKIP() << "model bug: ipv4_local_port_range refuses a low end below "
-                    "ip_unprivileged_port_start and ipv4_privileged_ports refuses a start above "
-                    "the range's low end; measured on Linux 6.18: ip_local_port_range=100 200 and "
-                    "=1023 2000 are EINVAL, =1024 2000 is accepted, ip_unprivileged_port_start=40000 "
-                    "is EINVAL and =32768 accepted. The model accepts all of them";
     World w = make_boot_world();
     EXPECT_FALSE(Machine::set_sysctl(w, "net.ipv4.ip_local_port_range", 100, 200));
     EXPECT_FALSE(Machine::set_sysctl(w, "net.ipv4.ip_local_port_range", 1023, 2000));
@@ -356,10 +351,6 @@ TEST(Machine, ThePortRangeMayNotReachIntoThePrivilegedPorts) {
 }
 
 TEST(Machine, SysctlValuesOutsideTheKernelsLimitsAreRefused) {
-    GTEST_SKIP() << "model bug: set_sysctl checks no limits but the port range's; measured on "
-                    "Linux 6.18: net.core.somaxconn=-1, net.ipv4.tcp_syn_retries=0 and =128, "
-                    "net.ipv4.tcp_synack_retries=256 and net.ipv4.tcp_syn_linear_timeouts=200 are "
-                    "all EINVAL (proc_dointvec_minmax / proc_dou8vec_minmax)";
     World w = make_boot_world();
     EXPECT_FALSE(Machine::set_sysctl(w, "net.core.somaxconn", -1, 0));
     EXPECT_FALSE(Machine::set_sysctl(w, "net.ipv4.tcp_syn_retries", 0, 0));

@@ -239,11 +239,6 @@ TEST(Sched, ASignalInterruptsABlockingConnectAndTheHandshakeGoesOn) {
 }
 
 TEST(Sched, ASignalToATaskThatIsNotAsleepDoesNotInterruptItsNextCall) {
-    GTEST_SKIP() << "model bug: signal_task leaves signal_pending set on a task that is not asleep; "
-                    "Linux delivers the signal on the way back to user space, so a later accept "
-                    "with SO_RCVTIMEO times out with EAGAIN (measured on Linux 6.18 after a handled "
-                    "SIGUSR1, SO_RCVTIMEO 300 ms), while the model's accept finds the stale flag "
-                    "when the timeout wakes it and returns EINTR";
     Sim s;
     ASSERT_EQ(s.run("l = socket(AF_INET, SOCK_STREAM, 0)"), ok(3));
     ASSERT_EQ(s.run("listen(l, 5)"), ok(0));

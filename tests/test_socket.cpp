@@ -167,10 +167,6 @@ TEST(Socket, APacketSocketOfAnUnsupportedTypeIsEsocktnosupportAfterTheCapability
 }
 
 TEST(Socket, BindingASockPacketSocketNamesADeviceThatDoesNotExist) {
-    GTEST_SKIP() << "model bug: packet_bind_spkt takes a 16-byte sockaddr and looks sa_data up as "
-                    "a device name, so on Linux 6.18 bind(p, 0.0.0.0:0) and bind(p, "
-                    "127.0.0.1:7000) on socket(AF_INET, SOCK_PACKET, 0) are -1 ENODEV (measured); "
-                    "the model answers EINVAL for every packet bind";
     Sim s;
     ASSERT_EQ(s.run("p = socket(AF_INET, SOCK_PACKET, 0)"), ok(3));
     EXPECT_EQ(s.run("bind(p, 0.0.0.0:0)"), err(ENODEV));
@@ -178,9 +174,6 @@ TEST(Socket, BindingASockPacketSocketNamesADeviceThatDoesNotExist) {
 }
 
 TEST(Socket, APacketSocketsProtocolIsNotItsSkProtocol) {
-    GTEST_SKIP() << "model bug: packet_create keeps the protocol as the ethertype of its hook and "
-                    "leaves sk_protocol 0; measured on Linux 6.18: socket(AF_INET, SOCK_PACKET, 5) "
-                    "then SO_PROTOCOL = 0. The model stores 5 in sk_protocol";
     Sim s;
     ASSERT_EQ(s.run("p = socket(AF_INET, SOCK_PACKET, 5)"), ok(3));
     EXPECT_EQ(s.run("getsockopt(p, SOL_SOCKET, SO_PROTOCOL)"), ok(0));

@@ -141,10 +141,6 @@ TEST(Timer, EachFiringIsAStepOfItsOwn) {
 }
 
 TEST(Timer, ATimerStepIsRecordedAtTheTimeItRuns) {
-    GTEST_SKIP() << "model bug: Machine::advance opens a timer's step (begin_step records w.now) "
-                    "before run_next_timer moves the clock to the timer's expiry, so each timer "
-                    "step carries the time of the previous event: here 0, 1000, 2000 instead of "
-                    "1000, 2000, 3000 (and --trace prints 'a timer fires at 0 ms')";
     Sim s;
     full_listener(s, 7709);
     ASSERT_EQ(s.run("c2 = socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, 0)"), ok(5));
@@ -312,11 +308,6 @@ TEST(Timer, SoSndtimeoEndsABlockingConnectWithEinprogressWhileTheHandshakeGoesOn
 }
 
 TEST(Timer, AWakeUpInTheSameMillisecondAsTheTimeoutStillCancelsTheTimer) {
-    GTEST_SKIP() << "model bug: try_to_wake_up deletes the sleep's timeout timer only when it "
-                    "expires after now; a wake-up at exactly the deadline (here the SYN "
-                    "retransmission at 1000 ms completes the handshake of a connect with "
-                    "SO_SNDTIMEO 1000) clears task.timeout_timer but leaves the timer queued, and "
-                    "the checker finds 'timer has no owner that knows it'";
     Sim s;
     full_listener(s, 7708);
     ASSERT_EQ(s.run("B: c = socket(AF_INET, SOCK_STREAM, 0)"), ok(3));
