@@ -168,6 +168,14 @@ struct Sock {                            // sock + inet_sock + icsk + tcp_sock
     int sk_refcnt = 1;
     bool sk_kern_sock = false;
     int sk_disconnects = 0;
+    // Linux 6.18 refuses listen() (EINVAL) on a TCP socket that has once
+    // sent a SYN from connect(), even after the attempt failed or the
+    // connection was disconnected, and keeps the port listen() took
+    // (measured; ENETUNREACH before the SYN leaves no mark). The kernel's
+    // mechanism is not pinned down: the model keeps this mark and fails in
+    // inet_csk_listen_start where hashing would.
+    bool connect_tried = false;
+    bool listen_tried = false;           // the mirror: once a listener, connect() is EINVAL
     // inet_sock (host byte order)
     uint16_t inet_num = 0;               // local port, 0 = unbound
     uint16_t inet_sport = 0;

@@ -177,8 +177,19 @@ int inet_csk_listen_start(Kernel& k, SockId sk) {
     int err = inet_csk_get_port(k, sk, k.w.socks[sk].inet_num);
     if (!err) {
         KSET(k, sk, inet_sport, k.w.socks[sk].inet_num);
+        if (k.w.socks[sk].connect_tried) {
+            // Measured on 6.18: a socket that once sent a SYN gets its port
+            // here and then fails to hash as a listener (EINVAL); the state
+            // goes back to CLOSE without tcp_set_state, so the port stays
+            // and a later bind() is EINVAL too. See Sock::connect_tried.
+            KSET(k, sk, sk_state, TCP_CLOSE);
+            KRET(-EINVAL);
+        }
         err = inet_hash(k, sk);
-        if (!err) KRET(0);
+        if (!err) {
+            if (!k.w.socks[sk].listen_tried) KSET(k, sk, listen_tried, true);
+            KRET(0);
+        }
     }
     KSET(k, sk, sk_state, TCP_CLOSE);
     KRET(err);
@@ -339,6 +350,7 @@ SockId inet_csk_clone_lock(Kernel& k, SockId listener, ReqId req) {
     // send their FIN as soon as they are established. The port lock is
     // not copied: the child only borrows the listener's port.
     copy.sk_userlocks &= ~SOCK_BINDPORT_LOCK;
+    copy.listen_tried = false;  // the child never listened itself
     k.w.socks[child] = copy;
     KSET(k, child, sk_state, TCP_SYN_RECV);
     return child;

@@ -37,7 +37,9 @@ int tcp_v4_connect(Kernel& k, TaskId t, SockId sk, const SockAddrIn& a) {
     KSET(k, sk, inet_dport, a.port);
     KSET(k, sk, inet_daddr, daddr);
     tcp_set_state(k, sk, TCP_SYN_SENT);
-    int err = inet_hash_connect(k, sk);
+    // Measured on 6.18: a sock that once listened cannot be hashed for a
+    // connection (EINVAL); see Sock::connect_tried for the mirror case.
+    int err = k.w.socks[sk].listen_tried ? -EINVAL : inet_hash_connect(k, sk);
     if (err) {
         tcp_set_state(k, sk, TCP_CLOSE);
         if (!(k.w.socks[sk].sk_userlocks & SOCK_BINDADDR_LOCK)) {

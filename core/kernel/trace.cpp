@@ -72,7 +72,7 @@ static const std::vector<FieldInfo> kFields = {
     F(Sock, Sock, sk_rcvtimeo, Int), F(Sock, Sock, sk_sndtimeo, Int),
     F(Sock, Sock, sk_ack_backlog, Int), F(Sock, Sock, sk_max_ack_backlog, Int),
     FR(Sock, Sock, sk_socket, Socket), F(Sock, Sock, sk_uid, Int), F(Sock, Sock, sk_refcnt, Int),
-    F(Sock, Sock, sk_kern_sock, Bool), F(Sock, Sock, sk_disconnects, Int),
+    F(Sock, Sock, sk_kern_sock, Bool), F(Sock, Sock, sk_disconnects, Int), F(Sock, Sock, connect_tried, Bool), F(Sock, Sock, listen_tried, Bool),
     F(Sock, Sock, inet_num, Port), F(Sock, Sock, inet_sport, Port), F(Sock, Sock, inet_saddr, Addr),
     F(Sock, Sock, inet_rcv_saddr, Addr), F(Sock, Sock, inet_daddr, Addr), F(Sock, Sock, inet_dport, Port),
     FR(Sock, Sock, icsk_bind_hash, Bucket), F(Sock, Sock, qlen, Int), F(Sock, Sock, young, Int),
