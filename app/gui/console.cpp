@@ -114,6 +114,30 @@ void Ui::console_view() {
         scroll_console_ = true;
         console_seen_ = lines.size();
     }
+    // Viewing an earlier step: the command being viewed is marked and the
+    // lines after it (the future of this point) are dimmed, and the log
+    // scrolls to it when the cursor moves.
+    const bool past = !s_.at_head();
+    const uint64_t at = s_.cursor().step;
+    if (console_pos_gen_ != s_.generation()) {
+        console_pos_gen_ = s_.generation();
+        console_cur_row_ = -1;
+        if (past) {
+            for (size_t r = rows.size(); r-- > 0;) {
+                const gui::ConsoleLine& l = lines[rows[r].line];
+                if (l.kind == gui::LineKind::Input && l.step < at) {
+                    console_cur_row_ = static_cast<int>(r);
+                    break;
+                }
+            }
+            if (console_cur_row_ >= 0) {
+                float y = static_cast<float>(console_cur_row_) * lh;
+                float top = ImGui::GetScrollY(), h = ImGui::GetWindowHeight();
+                if (y < top || y > top + h - 2 * lh) ImGui::SetScrollY(std::max(0.0f, y - h * 0.4f));
+                scroll_console_ = false;
+            }
+        }
+    }
     ImGuiListClipper clip;
     clip.Begin(static_cast<int>(rows.size()), lh);
     const float width = ImGui::GetContentRegionAvail().x;
@@ -121,9 +145,17 @@ void Ui::console_view() {
         for (int r = clip.DisplayStart; r < clip.DisplayEnd; ++r) {
             const RowRef rr = rows[static_cast<size_t>(r)];
             const gui::ConsoleLine& l = lines[rr.line];
+            bool future = past && (l.kind == gui::LineKind::Input ? l.step >= at : l.step > at);
+            bool current = r == console_cur_row_;
+            if (current) {
+                ImVec2 p = ImGui::GetCursorScreenPos();
+                ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(p.x - 4, p.y - 1), ImVec2(p.x + width, p.y + lh - 1),
+                                                          with_alpha(pal_.accent, 0.25f), 3);
+            }
+            ImGui::PushStyleVar(ImGuiStyleVar_Alpha, future ? 0.45f : 1.0f);
             switch (l.kind) {
             case gui::LineKind::Input:
-                ImGui::TextColored(F4(pal_.accent), "›");
+                ImGui::TextColored(F4(pal_.accent), current ? "▶" : "›");
                 ImGui::SameLine();
                 ImGui::TextUnformatted(l.text.c_str());
                 break;
@@ -157,10 +189,10 @@ void Ui::console_view() {
             case gui::LineKind::Output: ImGui::TextUnformatted(l.text.c_str()); break;
             case gui::LineKind::Note: ImGui::TextColored(F4(pal_.dim), "  %s", l.text.c_str()); break;
             }
+            ImGui::PopStyleVar();
         }
     }
     clip.End();
-    (void)width;
     if (scroll_console_) {
         ImGui::SetScrollHereY(1.0f);
         scroll_console_ = false;

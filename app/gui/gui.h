@@ -3,6 +3,7 @@
 //   sockscope                       the window when there is a display, else the REPL
 //   sockscope gui [--bench]         the window explicitly (--bench: frame-time figures)
 //   sockscope --script FILE --screenshot OUT.png [--step N] [--size WxH] [--view NAME]
+//             [--focus NAME] [--presentation] [--theme light|dark] [--font-scale S] [--anim-at T]
 //   sockscope --script FILE --svg OUT.svg [--step N]
 //
 // Only app/gui touches the window; the model is reached through
@@ -21,9 +22,11 @@ struct GuiOptions {
     std::string screenshot;    // write a PNG of the window (or --view) and exit
     std::string svg;           // write the object graph as SVG and exit
     std::string view;          // --screenshot of one view: process, listener, calls, protosw, packets, inspector, console
+    std::string focus;         // show one view alone over the whole window (same names)
     std::string dump_views;    // write what the views drew (text) and exit (tests)
     long long step = -1;       // view this step (-1: the end)
     int frame = -1;            // and this frame of it
+    float anim_at = -1;        // --screenshot of the move to --step caught partway (0..1)
     std::string size;          // "WxH"
     bool bench = false;        // print frame-time percentiles and exit
     bool presentation = false; // start in presentation mode

@@ -442,9 +442,11 @@ bool dump_views(const std::string& path, Ui& ui, Session& s) {
     for (auto [sock, n] : d.accept_cells) out << "listener " << sock << " accept_cells " << n << "\n";
     for (auto [sock, n] : d.syn_cells) out << "listener " << sock << " syn_cells " << n << "\n";
     for (auto [sock, n] : d.limit_at) out << "listener " << sock << " limit " << n << "\n";
+    for (const auto& [sock, a] : d.listener_addr) out << "listener " << sock << " addr " << a << "\n";
     out << "boxes " << d.boxes << "\nfd_rows " << d.fd_rows << "\narrows " << d.arrows << "\ncall_frames " << d.call_frames
         << "\nladder_rows " << d.ladder_rows << "\nprotosw_entries " << d.protosw_entries << "\ninspector_fields "
-        << d.inspector_fields << "\nconsole_lines " << d.console_lines << "\n";
+        << d.inspector_fields << "\nconsole_lines " << d.console_lines << "\nui_text_px " << d.ui_text_px
+        << "\nprocess_text_px " << d.process_text_px << "\nfocus " << d.focus << "\noverflow_flashes " << d.overflow_flashes << "\n";
     if (!d.current_frame.empty()) out << "current_frame " << d.current_frame << "\n";
     for (const std::string& t : d.box_titles) out << "box " << t << "\n";
     return static_cast<bool>(out);
@@ -513,8 +515,10 @@ void add_gui_options(CLI::App& app, CLI::App& gui, GuiOptions& o) {
     app.add_option("--screenshot", o.screenshot, "write a PNG of the window (or of --view) and exit");
     app.add_option("--svg", o.svg, "write the object graph as SVG and exit (no window needed)");
     app.add_option("--view", o.view, "with --screenshot: one view (process, listener, calls, protosw, packets, inspector, console)");
+    app.add_option("--focus", o.focus, "show one view alone over the whole window (names as for --view)");
     app.add_option("--step", o.step, "show the world after this many steps (default: the end)");
     app.add_option("--frame", o.frame, "and this kernel frame of the step (0 = its first)");
+    app.add_option("--anim-at", o.anim_at, "with --screenshot and --step: the move from the step before, T (0..1) of the way");
     app.add_option("--size", o.size, "window size, WxH (default 1600x900)");
     app.add_option("--dump-views", o.dump_views, "write what the views drew to this file and exit (tests)");
     app.add_option("--select", o.select, "inspect this object: sock:3, file:2, task:1, net ...");
@@ -581,6 +585,11 @@ int run_gui(const GuiOptions& o) {
         std::fprintf(stderr, "--view: one of process, listener, calls, protosw, packets, inspector, console\n");
         return 2;
     }
+    View focus = View::Count;
+    if (!o.focus.empty() && !view_from_name(o.focus, &focus)) {
+        std::fprintf(stderr, "--focus: one of process, listener, calls, protosw, packets, inspector, console\n");
+        return 2;
+    }
     const char* disp = std::getenv("DISPLAY");
     const char* wl = std::getenv("WAYLAND_DISPLAY");
     bool display = (disp && *disp) || (wl && *wl);
@@ -624,6 +633,14 @@ int run_gui(const GuiOptions& o) {
     if (o.colorblind) W.settings.colorblind = true;
     if (o.font_scale > 0) W.settings.font_scale = std::clamp(o.font_scale, 0.5f, 4.0f);
     if (o.no_animation || headless) W.settings.animate = false;
+    if (o.presentation && headless) {
+        // A screenshot of presentation mode: its font scale and theme in a
+        // window of --size (a screenshot has no screen to fill).
+        W.settings.font_scale = std::max(o.font_scale > 0 ? W.settings.font_scale : 1.5f, 1.5f);
+        if (o.theme.empty()) W.settings.theme = Theme::Light;
+        W.settings.presentation = true;
+    }
+    W.settings.focus = focus == View::Count ? -1 : static_cast<int>(focus);
     if (headless) {
         // Screenshots show the listener view and the call stack.
         W.settings.tab_top = 0;
@@ -665,12 +682,22 @@ int run_gui(const GuiOptions& o) {
         s.note("Welcome to sockscope. Type a call below, e.g. s = socket(AF_INET, SOCK_STREAM, 0), or help.");
         s.note("Esc leaves the console; then Space plays, ←/→ step, Shift+←/→ step one kernel frame, ↑/↓ a command.");
     }
-    if (o.presentation) ui.want_fullscreen_toggle = true;
+    if (o.presentation && !headless) ui.want_fullscreen_toggle = true;
 
     // ---------------- headless: run everything, draw, write, exit
     if (headless) {
         s.run_script_to_end();
         phase("script ran");
+        if (o.anim_at >= 0 && o.step > 0) {
+            // Draw the step before once, so the move to --step has a before
+            // to animate from, and hold the animation at --anim-at.
+            s.go(gui::Cursor{static_cast<uint64_t>(o.step) - 1, -1});
+            new_frame(true);
+            ui.frame();
+            ImGui::Render();
+            W.settings.animate = true;
+            ui.anim_fixed = std::clamp(o.anim_at, 0.0f, 1.0f);
+        }
         if (o.step >= 0) s.go(gui::Cursor{static_cast<uint64_t>(o.step), o.frame});
         int rc = 0;
         for (int i = 0; i < 4; ++i) {
@@ -746,8 +773,11 @@ int run_gui(const GuiOptions& o) {
                 ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - a).count());
             }
             Percentiles p = percentiles(ms);
-            std::printf("%-44s median %6.2f ms  p95 %6.2f ms  p99 %6.2f ms  max %6.2f ms  (%d frames)\n", what, p.p50, p.p95,
-                        p.p99, p.max, n);
+            // how much the last frame gave the renderer: the software
+            // renderer's cost follows vertices and covered pixels
+            const ImDrawData* dd = ImGui::GetDrawData();
+            std::printf("%-44s median %6.2f ms  p95 %6.2f ms  p99 %6.2f ms  max %6.2f ms  (%d frames, %d vertices)\n", what,
+                        p.p50, p.p95, p.p99, p.max, n, dd ? dd->TotalVtxCount : 0);
             std::fflush(stdout);
         };
         ww = 0;

@@ -29,6 +29,29 @@ std::string errno_text(int e) {
     return n ? n : "E" + std::to_string(e);
 }
 
+// A field's value as the inspector shows it: the kernel's symbolic name
+// where the trace's format gives only a number (sk_type 1 is SOCK_STREAM).
+std::string field_text(const FieldInfo& f, int32_t v) {
+    std::string_view n = f.name;
+    std::string sym;
+    if (n == "sk_family" || n == "family") sym = gui::family_name(v);
+    else if (n == "sk_type" || n == "type") sym = gui::type_name(v);
+    else if (n == "sk_protocol") sym = proto_name(v);
+    else if (n == "sk_prot") sym = gui::prot_text(static_cast<ProtKind>(v));
+    else if (n == "ops") sym = gui::ops_name(static_cast<OpsKind>(v));
+    else if (n == "f_op") sym = static_cast<FileOps>(v) == FileOps::tty_fops ? "tty_fops" : "socket_file_ops";
+    if (sym.empty() || sym == std::to_string(v) || f.fmt != Fmt::Int) return format_value(f.fmt, v, f.ref);
+    return sym;
+}
+
+// Black or white, whichever reads better on a cell of colour c.
+ImU32 text_on(ImU32 c) {
+    float r = static_cast<float>((c >> IM_COL32_R_SHIFT) & 0xff) / 255, g = static_cast<float>((c >> IM_COL32_G_SHIFT) & 0xff) / 255,
+          b = static_cast<float>((c >> IM_COL32_B_SHIFT) & 0xff) / 255;
+    float lum = 0.2126f * r * r + 0.7152f * g * g + 0.0722f * b * b;   // near enough to sRGB's
+    return lum > 0.18f ? IM_COL32(15, 15, 15, 255) : IM_COL32(255, 255, 255, 255);
+}
+
 std::string ret_text(int r) { return r < 0 ? "-" + errno_text(-r) : std::to_string(r); }
 
 std::string protosw_flags(uint8_t f) {
@@ -99,21 +122,66 @@ void Ui::listener_view() {
 
     for (const gui::ListenerModel& l : listeners_) {
         ImGui::PushID(static_cast<int>(l.sock));
-        std::string head = "struct sock #" + std::to_string(l.sock) + " · LISTEN on " + endpoint_str(l.addr, l.port);
+        drawn.listener_addr[l.sock] = endpoint_str(l.addr, l.port);
+        std::string head = "struct sock #" + std::to_string(l.sock) + " · LISTEN on " + drawn.listener_addr[l.sock];
         bool sel = sel_kind == ObjKind::Sock && sel_id == l.sock;
         ImGui::PushStyleColor(ImGuiCol_Text, F4(sel ? pal_.selection : pal_.kind_sock));
         if (ImGui::Selectable(head.c_str(), false, 0, ImVec2(qw, 0))) select(ObjKind::Sock, l.sock);
         ImGui::PopStyleColor();
         ImGui::TextColored(F4(pal_.dim), "owned by %s", l.owner.c_str());
+        // The nstat counters: a column beside the queues, or, in a narrow
+        // pane, one flowing line above them, where an overflow's tick is
+        // seen without scrolling.
+        auto draw_counters = [&]() {
+            float x_end = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+            bool first_item = true;
+            for (Mib m : gui::listener_counters()) {
+                int64_t v = w_->mib[static_cast<size_t>(m)];
+                bool bumped = objs_.counters.count(static_cast<uint16_t>(m)) > 0;
+                if (!side && !v && !bumped && m != Mib::ListenOverflows && m != Mib::ListenDrops) continue;
+                ImU32 c = bumped ? pal_.changed : v ? pal_.text : pal_.dim;
+                std::string item = std::string(mib_name(m)) + " " + std::to_string(v) + (bumped ? " ▲" : "");
+                if (!side) {
+                    float iw = ImGui::CalcTextSize(item.c_str()).x;
+                    if (!first_item) {
+                        ImGui::SameLine(0, fs * 1.2f);
+                        if (ImGui::GetCursorScreenPos().x + iw > x_end) ImGui::NewLine();
+                    }
+                    first_item = false;
+                }
+                if (bumped) {
+                    ImVec2 p = ImGui::GetCursorScreenPos();
+                    float a = anim ? 0.25f + 0.5f * (1 - t) : 0.25f;
+                    float wdt = side ? counters_w - fs * 0.5f : ImGui::CalcTextSize(item.c_str()).x;
+                    dl->AddRectFilled(ImVec2(p.x - 2, p.y), ImVec2(p.x + wdt + 2, p.y + lh - 2), with_alpha(pal_.changed, a), 3);
+                    c = st_.theme == Theme::Dark && a > 0.4f ? IM_COL32(20, 20, 20, 255) : pal_.text;
+                }
+                if (side) {
+                    ImGui::TextColored(F4(c), "%s", mib_name(m));
+                    ImGui::SameLine(fs * 11.0f);
+                    ImGui::TextColored(F4(c), "%lld%s", static_cast<long long>(v), bumped ? " ▲" : "");
+                } else {
+                    ImGui::TextColored(F4(c), "%s", item.c_str());
+                }
+            }
+        };
+        if (!side) draw_counters();
         ImVec2 top = ImGui::GetCursorScreenPos();
 
         Geo g;
         g.x0 = top.x + fs * 0.3f;
         size_t most = std::max<size_t>({l.synq.size(), l.acceptq.size(), static_cast<size_t>(l.accept_limit)});
         g.labels = most <= 40 || (l.synq.size() <= 24 && l.acceptq.size() <= 24);
-        g.cw = g.labels ? fs * 3.5f : fs * 0.75f;
-        g.ch = g.labels ? lh * 1.15f : fs * 0.75f;
-        g.gap = g.labels ? fs * 0.3f : 2.0f;
+        // Shown alone (a projector), one or two listeners get cells half
+        // as large again: the handshake is what the room is watching.
+        const float ck = st_.focus == static_cast<int>(View::Listener) && listeners_.size() <= 2 && g.labels &&
+                                 most * fs * 5.4f < qw * 3
+                             ? 1.5f
+                             : 1.0f;
+        const float cf = fs * ck;   // the cells' label size
+        g.cw = g.labels ? cf * 3.5f : fs * 0.75f;
+        g.ch = g.labels ? lh * 1.15f * ck : fs * 0.75f;
+        g.gap = g.labels ? fs * 0.3f * ck : 2.0f;
         g.per_row = std::max(1, static_cast<int>((qw - fs * 4.0f) / (g.cw + g.gap)));
 
         Queue qs[2] = {plan(l.synq.size(), l.syn_limit, g), plan(l.acceptq.size(), l.accept_limit, g)};
@@ -141,8 +209,14 @@ void Ui::listener_view() {
                                                  " of sk_max_ack_backlog " + std::to_string(l.sk_max_ack_backlog);
             bool qchanged = which == 1 ? objs_.queue_socks.count(l.sock) > 0
                                        : changed(ObjKind::Sock, l.sock, static_cast<int>(offsetof(Sock, qlen)));
-            dl->AddText(font, fs, ImVec2(top.x, Q.y - lh - 1), qchanged ? pal_.changed : pal_.text,
-                        fit_text(font, fs, title, qw).c_str());
+            std::string tt = fit_text(font, fs, title, qw);
+            if (qchanged) {
+                // a highlight behind the title: changed-colour text is unreadable on the light theme
+                ImVec2 ts = font->CalcTextSizeA(fs, 1e9f, 0, tt.c_str());
+                float a = anim ? 0.3f + 0.5f * (1 - t) : 0.3f;
+                dl->AddRectFilled(ImVec2(top.x - 2, Q.y - lh - 2), ImVec2(top.x + ts.x + 4, Q.y - lh + ts.y), with_alpha(pal_.changed, a), 3);
+            }
+            dl->AddText(font, fs, ImVec2(top.x, Q.y - lh - 1), pal_.text, tt.c_str());
             // empty room, then the limit mark
             float room_w = 0;
             for (size_t i = q.size(); i < Q.total; ++i) {
@@ -166,6 +240,25 @@ void Ui::listener_view() {
                 std::string lab = "limit " + std::to_string(limit);
                 dl->AddText(font, fs * 0.85f, ImVec2(x + 4, p.y + (g.ch - fs * 0.85f) * 0.5f), pal_.limit, lab.c_str());
                 drawn.limit_at[l.sock] = static_cast<int>(limit);
+                // A full queue that turned a segment away this step flashes:
+                // ListenOverflows for the accept queue, TCPReqQFullDrop for
+                // the SYN queue (counters are per namespace; the full queue
+                // says which listener it was).
+                Mib m = which == 1 ? Mib::ListenOverflows : Mib::TCPReqQFullDrop;
+                bool full = q.size() >= limit && limit > 0;
+                if (full && objs_.counters.count(static_cast<uint16_t>(m))) {
+                    float a = anim ? 0.35f + 0.65f * (1 - t) : 0.6f;
+                    ImVec2 c0 = cell_pos(g, Q.y, 0);
+                    dl->AddRect(ImVec2(c0.x - 4, c0.y - 4), ImVec2(x + 1, p.y + g.ch + 4), with_alpha(pal_.err, a), 4, 0, 3);
+                    std::string why = "full: the segment is dropped";
+                    float lx = x + 4 + font->CalcTextSizeA(fs * 0.85f, 1e9f, 0, lab.c_str()).x + fs * 0.6f;
+                    ImVec2 ws = font->CalcTextSizeA(fs * 0.85f, 1e9f, 0, why.c_str());
+                    ImVec2 wp(lx, p.y + (g.ch - fs * 0.85f) * 0.5f);
+                    dl->AddRectFilled(ImVec2(wp.x - 3, wp.y - 1), ImVec2(wp.x + ws.x + 3, wp.y + ws.y + 1),
+                                      with_alpha(pal_.err, std::max(a, 0.92f)), 3);   // white text needs it solid
+                    dl->AddText(font, fs * 0.85f, wp, IM_COL32(255, 255, 255, 255), why.c_str());
+                    ++drawn.overflow_flashes;
+                }
             }
             // the entries
             int& count = which == 0 ? drawn.syn_cells[l.sock] : drawn.accept_cells[l.sock];
@@ -188,9 +281,9 @@ void Ui::listener_view() {
                     dl->AddRect(ImVec2(p.x - 2, p.y - 2), ImVec2(p.x + g.cw + 2, p.y + g.ch + 2), with_alpha(pal_.selection, alpha), 4, 0, 2.5f);
                 if (g.labels && rq) {
                     std::string lab = ":" + std::to_string(rq->ir_rmt_port);
-                    ImVec2 ts = font->CalcTextSizeA(fs, 1e9f, 0, lab.c_str());
-                    dl->AddText(font, fs, ImVec2(p.x + (g.cw - ts.x) * 0.5f, p.y + (g.ch - ts.y) * 0.5f),
-                                with_alpha(IM_COL32(15, 15, 15, 255), alpha), lab.c_str());
+                    ImVec2 ts = font->CalcTextSizeA(cf, 1e9f, 0, lab.c_str());
+                    dl->AddText(font, cf, ImVec2(p.x + (g.cw - ts.x) * 0.5f, p.y + (g.ch - ts.y) * 0.5f),
+                                with_alpha(text_on(fill), alpha), lab.c_str());
                 }
                 ImVec2 m = ImGui::GetIO().MousePos;
                 if (ImGui::IsWindowHovered() && m.x >= p.x && m.x < p.x + g.cw && m.y >= p.y && m.y < p.y + g.ch) {
@@ -225,43 +318,12 @@ void Ui::listener_view() {
         }
         ImGui::Dummy(ImVec2(qw, block_h));
         float block_bottom = ImGui::GetCursorScreenPos().y;
-        // counters beside the queues, or under them when the pane is narrow
         if (side) {
             ImGui::SetCursorScreenPos(ImVec2(ImGui::GetWindowPos().x + qw + fs * 1.0f, top.y - lh * 2.0f));
             ImGui::BeginGroup();
             ImGui::TextColored(F4(pal_.dim), "counters (nstat)");
         }
-        float x_end = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
-        bool first_item = true;
-        for (Mib m : gui::listener_counters()) {
-            int64_t v = w_->mib[static_cast<size_t>(m)];
-            bool bumped = objs_.counters.count(static_cast<uint16_t>(m)) > 0;
-            if (!side && !v && !bumped && m != Mib::ListenOverflows && m != Mib::ListenDrops) continue;
-            ImU32 c = bumped ? pal_.changed : v ? pal_.text : pal_.dim;
-            std::string item = std::string(mib_name(m)) + " " + std::to_string(v) + (bumped ? " ▲" : "");
-            if (!side) {
-                float iw = ImGui::CalcTextSize(item.c_str()).x;
-                if (!first_item) {
-                    ImGui::SameLine(0, fs * 1.2f);
-                    if (ImGui::GetCursorScreenPos().x + iw > x_end) ImGui::NewLine();
-                }
-                first_item = false;
-            }
-            if (bumped) {
-                ImVec2 p = ImGui::GetCursorScreenPos();
-                float a = anim ? 0.25f + 0.5f * (1 - t) : 0.25f;
-                float wdt = side ? counters_w - fs * 0.5f : ImGui::CalcTextSize(item.c_str()).x;
-                dl->AddRectFilled(ImVec2(p.x - 2, p.y), ImVec2(p.x + wdt + 2, p.y + lh - 2), with_alpha(pal_.changed, a), 3);
-                c = st_.theme == Theme::Dark && a > 0.4f ? IM_COL32(20, 20, 20, 255) : pal_.text;
-            }
-            if (side) {
-                ImGui::TextColored(F4(c), "%s", mib_name(m));
-                ImGui::SameLine(fs * 11.0f);
-                ImGui::TextColored(F4(c), "%lld%s", static_cast<long long>(v), bumped ? " ▲" : "");
-            } else {
-                ImGui::TextColored(F4(c), "%s", item.c_str());
-            }
-        }
+        if (side) draw_counters();
         if (side) {
             ImGui::EndGroup();
             ImGui::SetCursorScreenPos(ImVec2(top.x, std::max(block_bottom, ImGui::GetCursorScreenPos().y)));
@@ -366,11 +428,19 @@ void Ui::calls_view() {
                 if (ImGui::IsItemHovered()) ImGui::SetTooltip("step to this frame");
                 ImGui::PopID();
                 ImGui::SameLine();
-                ImGui::TextColored(F4(with_alpha(pal_.dim, alpha)), " %s", info.file);
-                if (f.returned && !(cur >= 0 && (is_cur || pending || future))) {
-                    std::string rt = "→ " + ret_text(f.ret);
-                    float rw = ImGui::CalcTextSize(rt.c_str()).x;
-                    ImGui::SameLine(std::max(ImGui::GetCursorPosX() + fs, ImGui::GetWindowContentRegionMax().x - rw - fs * 0.3f));
+                // The source file, cut short so the return value on the
+                // right never lands on it.
+                bool show_ret = f.returned && !(cur >= 0 && (is_cur || pending || future));
+                std::string rt = show_ret ? "→ " + ret_text(f.ret) : "";
+                float rw = show_ret ? ImGui::CalcTextSize(rt.c_str()).x + fs * 0.8f : 0;
+                float right = ImGui::GetWindowContentRegionMax().x - fs * 0.3f;
+                float room = right - rw - ImGui::GetCursorPosX();
+                std::string file = fit_text(ImGui::GetFont(), fs, std::string(" ") + info.file, std::max(0.0f, room));
+                if (!file.empty()) ImGui::TextColored(F4(with_alpha(pal_.dim, alpha)), "%s", file.c_str());
+                else ImGui::Dummy(ImVec2(0, 0));
+                if (show_ret) {
+                    ImGui::SameLine();
+                    ImGui::SetCursorPosX(std::max(ImGui::GetCursorPosX() + fs * 0.5f, right - (rw - fs * 0.8f)));
                     ImGui::TextColored(F4(f.ret < 0 ? pal_.err : pal_.ok), "%s", rt.c_str());
                 }
             } else if (row.what == -2) {
@@ -446,7 +516,7 @@ void Ui::protosw_view() {
             if (walk_.chosen >= 0) {
                 const InetProtosw& e = walk_.steps[static_cast<size_t>(walk_.chosen)].entry;
                 ImGui::TextColored(F4(pal_.ok), "→ sock->ops = %s, sk->sk_prot = %s", gui::ops_name(e.ops).c_str(),
-                                   gui::prot_name(e.prot).c_str());
+                                   gui::prot_text(e.prot).c_str());
             } else {
                 ImGui::TextColored(F4(pal_.err), "→ no entry fits: -%s", errno_text(walk_.err).c_str());
             }
@@ -493,7 +563,7 @@ void Ui::protosw_view() {
                 ImGui::TableNextColumn();
                 ImGui::TextColored(F4(c), "%s", proto_name(e.protocol).c_str());
                 ImGui::TableNextColumn();
-                ImGui::TextColored(F4(c), "%s", gui::prot_name(e.prot).c_str());
+                ImGui::TextColored(F4(c), "%s", gui::prot_text(e.prot).c_str());
                 ImGui::TableNextColumn();
                 ImGui::TextColored(F4(c), "%s", gui::ops_name(e.ops).c_str());
                 ImGui::TableNextColumn();
@@ -665,10 +735,11 @@ void Ui::inspector_view() {
             ImGui::TextUnformatted(v.c_str());
         }
     };
-    if (ImGui::BeginTable("##fields", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp | ImGuiTableFlags_BordersInnerH)) {
-        ImGui::TableSetupColumn("field", ImGuiTableColumnFlags_WidthStretch, 1.1f);
-        ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch, 1.2f);
-        ImGui::TableSetupColumn("this step", ImGuiTableColumnFlags_WidthStretch, 1.4f);
+    // Two columns: a field and its value; a field this step changed reads
+    // "old → new" on a highlighted row (the new value is the one that holds).
+    if (ImGui::BeginTable("##fields", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp | ImGuiTableFlags_BordersInnerH)) {
+        ImGui::TableSetupColumn("field", ImGuiTableColumnFlags_WidthStretch, 1.0f);
+        ImGui::TableSetupColumn("value (this step: old → new)", ImGuiTableColumnFlags_WidthStretch, 1.9f);
         ImGui::TableHeadersRow();
         auto row = [&](const std::string& name, const std::string& v, const std::string& change, ObjKind ref, int64_t raw) {
             ImGui::TableNextRow();
@@ -678,15 +749,23 @@ void Ui::inspector_view() {
             }
             ++drawn.inspector_fields;
             ImGui::TableNextColumn();
-            ImGui::TextUnformatted(name.c_str());
-            ImGui::TableNextColumn();
-            value_cell(v, ref, raw);
+            ImGui::TextUnformatted(fit_text(ImGui::GetFont(), ImGui::GetFontSize(), name, ImGui::GetContentRegionAvail().x).c_str());
             ImGui::TableNextColumn();
             if (!change.empty()) {
-                std::string c = fit_text(ImGui::GetFont(), ImGui::GetFontSize(), change, ImGui::GetContentRegionAvail().x);
+                // the old value gives way first; its arrow always shows
+                std::string old = change, arrow;
+                if (old.size() >= 4 && old.compare(old.size() - 4, 4, " →") == 0) {
+                    old.resize(old.size() - 4);
+                    arrow = " →";
+                }
+                float room = ImGui::GetContentRegionAvail().x - ImGui::CalcTextSize(v.c_str()).x -
+                             ImGui::CalcTextSize(arrow.c_str()).x - ImGui::GetFontSize();
+                std::string c = fit_text(ImGui::GetFont(), ImGui::GetFontSize(), old, std::max(room, ImGui::GetFontSize())) + arrow;
                 ImGui::TextUnformatted(c.c_str());
                 if (c != change && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", change.c_str());
+                ImGui::SameLine(0, ImGui::GetFontSize() * 0.3f);
             }
+            value_cell(v, ref, raw);
         };
         if (k == ObjKind::Packet) {
             const Packet& p = s_.trace().packets[id];
@@ -702,7 +781,7 @@ void Ui::inspector_view() {
                 int64_t v = w.mib[static_cast<size_t>(m)];
                 bool bumped = objs_.counters.count(static_cast<uint16_t>(m)) > 0;
                 if (!v && !bumped) continue;
-                row(mib_name(static_cast<Mib>(m)), std::to_string(v), bumped ? "bumped" : "", ObjKind::None, 0);
+                row(mib_name(static_cast<Mib>(m)), std::to_string(v), bumped ? "▲" : "", ObjKind::None, 0);
             }
             row("somaxconn", std::to_string(w.sysctl.somaxconn), "", ObjKind::None, 0);
             row("tcp_max_syn_backlog", std::to_string(w.sysctl.tcp_max_syn_backlog), "", ObjKind::None, 0);
@@ -717,8 +796,8 @@ void Ui::inspector_view() {
                 std::string change;
                 auto it = change_of_.find({static_cast<uint8_t>(k), id, f.offset});
                 if (it != change_of_.end())
-                    change = format_value(f.fmt, it->second.before, f.ref) + " → " + format_value(f.fmt, it->second.after, f.ref);
-                row(f.name, format_value(f.fmt, static_cast<int32_t>(*v), f.ref), change, f.fmt == Fmt::Id ? f.ref : ObjKind::None, *v);
+                    change = field_text(f, it->second.before) + " →";
+                row(f.name, field_text(f, static_cast<int32_t>(*v)), change, f.fmt == Fmt::Id ? f.ref : ObjKind::None, *v);
             }
             // containers
             if (k == ObjKind::Files) {
@@ -726,24 +805,27 @@ void Ui::inspector_view() {
                 for (size_t fd = 0; fd < fs.fd.size(); ++fd) {
                     if (!fs.open_fds[fd] && !fs.fd[fd]) continue;
                     bool touched = objs_.fd_links.count({id, static_cast<int>(fd)}) > 0;
-                    row("fd[" + std::to_string(fd) + "]", fs.fd[fd] ? "file #" + std::to_string(fs.fd[fd].v) : "reserved",
-                        std::string(touched ? "changed" : "") + (fs.close_on_exec[fd] ? (touched ? " · CLOEXEC" : "CLOEXEC") : ""),
-                        ObjKind::File, fs.fd[fd].v);
+                    std::string v = fs.fd[fd] ? "file #" + std::to_string(fs.fd[fd].v) : "reserved";
+                    if (fs.close_on_exec[fd]) v += " · CLOEXEC";
+                    row("fd[" + std::to_string(fd) + "]", v, touched ? "new:" : "", ObjKind::File, fs.fd[fd].v);
                 }
             }
             if (k == ObjKind::Sock) {
                 const Sock& s = w.socks[SockId(id)];
                 for (size_t i = 0; i < s.rskq_accept.size() && i < 64; ++i) {
                     const RequestSock* r = w.reqs.find(s.rskq_accept[i]);
-                    row("accept_queue[" + std::to_string(i) + "]", "request_sock #" + std::to_string(s.rskq_accept[i].v),
-                        r && r->sk ? "child sock #" + std::to_string(r->sk.v) : "", ObjKind::Req, s.rskq_accept[i].v);
+                    row("accept_queue[" + std::to_string(i) + "]",
+                        "request_sock #" + std::to_string(s.rskq_accept[i].v) +
+                            (r && r->sk ? " · child sock #" + std::to_string(r->sk.v) : ""),
+                        "", ObjKind::Req, s.rskq_accept[i].v);
                 }
             }
             if (k == ObjKind::Socket) {
                 const Socket& so = w.sockets[SocketId(id)];
                 for (size_t i = 0; i < so.wq.size(); ++i)
-                    row("wq[" + std::to_string(i) + "]", gui::object_name(w, ObjKind::Task, so.wq[i].task.v),
-                        so.wq[i].exclusive ? "exclusive" : "", ObjKind::Task, so.wq[i].task.v);
+                    row("wq[" + std::to_string(i) + "]",
+                        gui::object_name(w, ObjKind::Task, so.wq[i].task.v) + (so.wq[i].exclusive ? " · exclusive" : ""), "",
+                        ObjKind::Task, so.wq[i].task.v);
             }
         }
         ImGui::EndTable();

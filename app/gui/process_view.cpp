@@ -63,7 +63,7 @@ void draw_arrow(ImDrawList* dl, ImVec2 a, ImVec2 b, ImU32 col, float thick, floa
     dl->AddTriangleFilled(tip, l, r, col);
 }
 
-using ArrowKey = std::tuple<int, uint32_t, uint32_t, int, uint32_t>;
+using ArrowKey = std::tuple<int, uint32_t, uint32_t, int, uint32_t>;   // as Ui::ArrowKey
 ArrowKey key_of(const Arrow& a) {
     return {static_cast<int>(a.kind), a.from_id, a.to_id, a.fd, a.files};
 }
@@ -145,10 +145,14 @@ void Ui::process_view() {
         float want = (ImGui::GetContentRegionAvail().x - 6) / ((layout_.width + 0.9f) * base_lh);
         if (zoom_mode_ == Zoom::FitAll)
             want = std::min(want, (ImGui::GetContentRegionAvail().y - 6) / ((layout_.height + 1.8f) * base_lh));
-        zoom_ = std::clamp(want, 0.3f, 1.15f);
+        // Fitting the width never shrinks the text below 66% of the UI
+        // font: past that the view scrolls sideways instead, so the font
+        // scale (presentation mode) still makes the boxes bigger.
+        zoom_ = std::clamp(want, zoom_mode_ == Zoom::FitWidth ? 0.66f : 0.3f, 1.15f);
     }
     const float u = base_lh * zoom_;           // pixels per line unit
     const float fs = ImGui::GetFontSize() * zoom_;
+    drawn.process_text_px = fs;
     ImFont* font = ImGui::GetFont();
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const float head_h = 1.6f;                  // column headings, in line units
@@ -180,13 +184,13 @@ void Ui::process_view() {
     }
 
     // ---- arrows first (under the boxes)
-    std::set<ArrowKey> prev_arrows;
-    std::map<ArrowKey, const Arrow*> prev_by_key;
-    if (anim)
-        for (const Arrow& a : prev_layout_.arrows) {
-            prev_arrows.insert(key_of(a));
-            prev_by_key[key_of(a)] = &a;
-        }
+    if (anim && (arrow_index_gen_ == 0 || arrow_index_gen_ != seen_gen_)) {
+        prev_arrow_at_.clear();
+        arrow_keys_.clear();
+        for (size_t i = 0; i < prev_layout_.arrows.size(); ++i) prev_arrow_at_[key_of(prev_layout_.arrows[i])] = i;
+        for (const Arrow& a : layout_.arrows) arrow_keys_.insert(key_of(a));
+        arrow_index_gen_ = seen_gen_;
+    }
     auto arrow_color = [&](ArrowKind k) {
         switch (k) {
         case ArrowKind::SockToSocket: return pal_.arrow_back;
@@ -200,12 +204,13 @@ void Ui::process_view() {
         ImVec2 p0 = P(a.x0, a.y0), p1 = P(a.x1, a.y1);
         float frac = 1.0f;
         if (anim) {
-            auto it = prev_by_key.find(key_of(a));
-            if (it == prev_by_key.end()) {
+            auto it = prev_arrow_at_.find(key_of(a));
+            if (it == prev_arrow_at_.end()) {
                 frac = std::max(0.02f, t);
             } else {
-                p0 = lerp(P(it->second->x0, it->second->y0), p0, t);
-                p1 = lerp(P(it->second->x1, it->second->y1), p1, t);
+                const Arrow& pa = prev_layout_.arrows[it->second];
+                p0 = lerp(P(pa.x0, pa.y0), p0, t);
+                p1 = lerp(P(pa.x1, pa.y1), p1, t);
             }
         }
         if (!visible(std::min(p0.x, p1.x), std::min(p0.y, p1.y) - 4, std::max(p0.x, p1.x), std::max(p0.y, p1.y) + 4))
@@ -227,10 +232,8 @@ void Ui::process_view() {
     }
     // vanishing arrows
     if (anim) {
-        std::set<ArrowKey> now_keys;
-        for (const Arrow& a : layout_.arrows) now_keys.insert(key_of(a));
         for (const Arrow& a : prev_layout_.arrows)
-            if (!now_keys.count(key_of(a)) && a.kind != ArrowKind::AcceptQueue)
+            if (!arrow_keys_.count(key_of(a)) && a.kind != ArrowKind::AcceptQueue)
                 draw_arrow(dl, P(a.x0, a.y0), P(a.x1, a.y1), with_alpha(pal_.err, 1 - t), thick, 1.0f, headsz, true);
     }
 
@@ -287,11 +290,10 @@ void Ui::process_view() {
             case LineStyle::Normal: break;
             }
             bool ch = !gone && changed(l.kind, l.id, l.field);
+            float flash = anim ? 0.35f + 0.65f * (1 - t) : 0.35f;
             if (ch) {
-                float flash = anim ? 0.35f + 0.65f * (1 - t) : 0.35f;
                 dl->AddRectFilled(ImVec2(tl.x + 5 * zoom_, y), ImVec2(tl.x + bw - 2, y + u),
                                   with_alpha(pal_.changed, flash * alpha));
-                if (st_.theme == Theme::Dark) col = mix(col, IM_COL32(0, 0, 0, 255), 0.0f);
             }
             if (l.style == LineStyle::Warn && l.kind == ObjKind::Task && st_.animate && !headless) {
                 // a sleeping task pulses
@@ -299,10 +301,18 @@ void Ui::process_view() {
                                   with_alpha(pal_.warn, 0.10f + 0.22f * pulse));
             }
             if (i == 0 && b.kind != BoxKind::Table) drawn.box_titles.push_back(l.text);
-            std::string text = fit_text(font, fs, l.text, text_w);
+            std::string text = l.text;
+            if (b.kind == BoxKind::Table && l.kind == ObjKind::Task) {
+                // the name the script calls the task by ("B: connect(...)")
+                std::string nm = s_.task_name(TaskId(l.id));
+                if (!nm.empty()) text = nm + ": " + text;
+            }
+            text = fit_text(font, fs, text, text_w);
             ImU32 tc = with_alpha(col, alpha);
             if (ch && st_.theme == Theme::Light) tc = with_alpha(pal_.text, alpha);
-            if (ch && st_.theme == Theme::Dark) tc = with_alpha(IM_COL32(20, 20, 20, 255), alpha);
+            // Dark text only while the flash is bright; on the dim highlight
+            // that stays, light text reads better (projector contrast).
+            if (ch && st_.theme == Theme::Dark) tc = with_alpha(flash > 0.55f ? IM_COL32(20, 20, 20, 255) : pal_.title, alpha);
             dl->AddText(font, fs, ImVec2(tl.x + 0.45f * u, y + (u - fs) * 0.5f), tc, text.c_str());
             y += u;
         }
@@ -332,8 +342,8 @@ void Ui::process_view() {
                        : r.state == SlotState::Reserved ? pal_.slot_reserved
                                                         : pal_.slot_free;
             bool touched = objs_.fd_links.count({r.files, r.fd}) > 0;
+            const float flash = anim ? 0.35f + 0.65f * (1 - t) : 0.35f;
             if (touched) {
-                float flash = anim ? 0.35f + 0.65f * (1 - t) : 0.35f;
                 dl->AddRectFilled(ImVec2(p.x + 4 * zoom_, p.y), ImVec2(p.x + b.w * u - 2, p.y + u),
                                   with_alpha(pal_.changed, flash * alpha));
             }
@@ -356,7 +366,7 @@ void Ui::process_view() {
                 }
                 }
                 ImU32 wc = r.state == SlotState::Free ? pal_.dim : pal_.text;
-                if (touched) wc = st_.theme == Theme::Dark ? IM_COL32(20, 20, 20, 255) : pal_.text;
+                if (touched) wc = st_.theme == Theme::Dark ? (flash > 0.55f ? IM_COL32(20, 20, 20, 255) : pal_.title) : pal_.text;
                 float tx = p.x + 0.4f * u + cell_w + 0.35f * u;
                 float right = p.x + b.w * u - 0.3f * u;
                 if (r.cloexec) {
@@ -406,6 +416,39 @@ void Ui::process_view() {
         for (const Box& b : prev_layout_.boxes) {
             if (b.obj == ObjKind::None || layout_.find(b.obj, b.id)) continue;
             draw_box(prev_world_, b, P(b.x, b.y), 1 - t, false, true);
+        }
+    }
+
+    // ---- keep what the step changed in view: when the graph is larger
+    // than the pane (many processes, a large font scale), scroll to the
+    // first box the step created or changed, unless it is already visible.
+    if (scroll_to_change_) {
+        scroll_to_change_ = false;
+        // an object the step created first, else the first one it changed
+        const Box* target = nullptr;
+        for (const Box& b : layout_.boxes)
+            if (b.obj != ObjKind::None && created(b.obj, b.id) && !target) target = &b;
+        for (const Box& b : layout_.boxes) {
+            if (b.obj == ObjKind::None || target) continue;
+            bool touched = false;
+            for (auto it = objs_.changed.lower_bound({static_cast<uint8_t>(b.obj), b.id, 0});
+                 !touched && it != objs_.changed.end() && std::get<0>(*it) == static_cast<uint8_t>(b.obj) && std::get<1>(*it) == b.id; ++it)
+                touched = true;
+            if (b.kind == BoxKind::Table)
+                for (const auto& [files, fd] : objs_.fd_links) touched = touched || files == b.id;
+            if (touched) target = &b;
+        }
+        if (target) {
+            ImVec2 tl = P(target->x, target->y), br = P(target->x + target->w, target->y + target->h);
+            float sx = ImGui::GetScrollX(), sy = ImGui::GetScrollY();
+            float vw = ImGui::GetWindowWidth() - ImGui::GetStyle().ScrollbarSize, vh = ImGui::GetWindowHeight() - ImGui::GetStyle().ScrollbarSize;
+            ImVec2 wp = ImGui::GetWindowPos();
+            // box corners relative to the scrolled content
+            float x0 = tl.x - wp.x + sx, x1 = br.x - wp.x + sx, y0 = tl.y - wp.y + sy, y1 = br.y - wp.y + sy;
+            if (x0 < sx || x1 > sx + vw) ImGui::SetScrollX(std::max(0.0f, std::min(x0 - u, x1 - vw + u)));
+            // vertically: the target a little above the middle, so what
+            // leads to it (a listener above its children) shows too
+            if (y0 < sy || y1 > sy + vh) ImGui::SetScrollY(std::max(0.0f, std::min(y0 - (head_h + 1) * u, (y0 + y1) * 0.5f - vh * 0.6f)));
         }
     }
 

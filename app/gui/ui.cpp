@@ -24,6 +24,7 @@ double Ui::now_ms() const { return std::chrono::duration<double, std::milli>(Clo
 
 float Ui::anim_t() const {
     if (!animating_) return 1.0f;
+    if (anim_fixed >= 0) return std::min(anim_fixed, 1.0f);
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - anim_start_).count();
     float dur = st_.anim_ms;
     if (playing_) dur = std::min(dur, static_cast<float>(800.0 / std::max(0.1f, st_.speed)));
@@ -58,7 +59,7 @@ void Ui::refresh() {
     bool hist_changed = last_hist_gen_ != s_.history_generation();
     // Animate a move to a nearby position (a frame, a step, a command).
     uint64_t dist = c.step > last_cursor_.step ? c.step - last_cursor_.step : last_cursor_.step - c.step;
-    bool animate = st_.animate && !headless && w_ && dist <= 64 && !s_.script_running();
+    bool animate = st_.animate && (!headless || anim_fixed >= 0) && w_ && dist <= 64 && !s_.script_running();
     if (w_) {
         prev_world_ = *w_;
         prev_layout_ = std::move(layout_);
@@ -95,6 +96,8 @@ void Ui::refresh() {
                 break;
             }
     }
+    scroll_to_change_ = true;
+    arrow_index_gen_ = 0;   // the arrow indexes name the layouts just replaced
     animating_ = animate;
     if (animate) anim_start_ = Clock::now();
     (void)hist_changed;
@@ -109,6 +112,8 @@ void Ui::refresh() {
 void Ui::frame() {
     ++frame_no_;
     drawn = DrawnCounts{};
+    drawn.ui_text_px = ImGui::GetFontSize();
+    drawn.focus = st_.focus;
     pal_ = make_palette(st_.theme, st_.colorblind);
     playback_tick();
     refresh();
@@ -164,6 +169,15 @@ void Ui::menus() {
         ImGui::MenuItem("Colorblind-safe palette", nullptr, &st_.colorblind);
         ImGui::Separator();
         if (ImGui::MenuItem("Presentation mode", "F11", st_.presentation)) want_fullscreen_toggle = true;
+        if (ImGui::BeginMenu("One view alone")) {
+            if (ImGui::MenuItem("Every view", "0", st_.focus < 0)) st_.focus = -1;
+            for (int i = 0; i < static_cast<int>(View::Count); ++i) {
+                char key[4];
+                std::snprintf(key, sizeof key, "%d", i + 1);
+                if (ImGui::MenuItem(view_name(static_cast<View>(i)), key, st_.focus == i)) toggle_focus(static_cast<View>(i));
+            }
+            ImGui::EndMenu();
+        }
         float fs = st_.font_scale;
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
         if (ImGui::SliderFloat("Font scale", &fs, 0.75f, 3.0f, "%.2f")) st_.font_scale = fs;
@@ -182,6 +196,8 @@ void Ui::menus() {
         ImGui::TextUnformatted("↑ ↓          one command back / forward");
         ImGui::TextUnformatted("Home / End   first / latest step");
         ImGui::TextUnformatted("Esc          leave the console (keys above then work)");
+        ImGui::TextUnformatted("1 … 7        one view alone (processes, listener, calls, protosw,");
+        ImGui::TextUnformatted("             packets, inspector, console); again or 0: all views");
         ImGui::TextUnformatted("F11          presentation mode");
         ImGui::TextUnformatted("Ctrl + / -   font size");
         ImGui::Separator();
@@ -233,7 +249,12 @@ void Ui::toolbar() {
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("playback speed");
     ImGui::SameLine();
     ImGui::Checkbox("animate", &st_.animate);
-    ImGui::SameLine();
+    // What follows wraps to a second line rather than run off the window
+    // (large font scales on a projector).
+    auto flow = [&](float w) {
+        ImGui::SameLine();
+        if (ImGui::GetContentRegionAvail().x < w) ImGui::NewLine();
+    };
 
     // Where we are.
     std::string pos = "step " + std::to_string(c.step) + " / " + std::to_string(s_.head());
@@ -241,25 +262,28 @@ void Ui::toolbar() {
         size_t n = s_.frames_of(c.step - 1).size();
         pos += " · frame " + std::to_string(c.frame + 1) + "/" + std::to_string(n);
     }
+    flow(ImGui::CalcTextSize(pos.c_str()).x);
     ImGui::TextUnformatted(pos.c_str());
-    ImGui::SameLine();
     int64_t cs = s_.current_step();
     std::string label = cs >= 0 ? s_.step_label(static_cast<size_t>(cs)) : std::string("(before the first step)");
     if (cs >= 0) {
         int64_t t = s_.trace().steps[static_cast<size_t>(cs)].time;
         label += "   t=" + std::to_string(t) + " ms";
     }
+    const char* past = "viewing the past: a command branches here";
+    float past_w = s_.at_head() ? 0 : ImGui::CalcTextSize(past).x + ImGui::GetFontSize();
+    flow(std::min(ImGui::CalcTextSize(label.c_str()).x, ImGui::GetFontSize() * 12));
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(pal_.accent));
-    ImGui::TextUnformatted(fit_text(ImGui::GetFont(), ImGui::GetFontSize(), label,
-                                    ImGui::GetContentRegionAvail().x - ImGui::GetFontSize() * 12)
-                               .c_str());
+    float label_room = ImGui::GetContentRegionAvail().x;
+    if (label_room - past_w > ImGui::GetFontSize() * 12) label_room -= past_w;
+    ImGui::TextUnformatted(fit_text(ImGui::GetFont(), ImGui::GetFontSize(), label, label_room).c_str());
     ImGui::PopStyleColor();
     if (!s_.at_head()) {
-        ImGui::SameLine();
-        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal_.warn), "  viewing the past: a command branches here");
+        flow(past_w);
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal_.warn), "%s", past);
     }
     if (s_.script_running()) {
-        ImGui::SameLine();
+        flow(ImGui::GetFontSize() * 10);
         float f = s_.script_total() ? static_cast<float>(s_.script_done()) / static_cast<float>(s_.script_total()) : 1;
         char buf[64];
         std::snprintf(buf, sizeof buf, "script %zu/%zu", s_.script_done(), s_.script_total());
@@ -386,7 +410,10 @@ void Ui::tabs(const char* id, int* tab, std::initializer_list<View> views, ImVec
             ImGuiTabItemFlags fl = 0;
             if (frame_no_ <= 2 && i == *tab) fl |= ImGuiTabItemFlags_SetSelected;
             if (headless && i == *tab) fl |= ImGuiTabItemFlags_SetSelected;
-            if (ImGui::BeginTabItem(titles[static_cast<int>(v)], nullptr, fl)) {
+            bool open = ImGui::BeginTabItem(titles[static_cast<int>(v)], nullptr, fl);
+            if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) toggle_focus(v);
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("double-click (or press %d): this view alone", static_cast<int>(v) + 1);
+            if (open) {
                 if (frame_no_ > 2 && !headless) *tab = i;
                 ImVec2 p = ImGui::GetCursorScreenPos();
                 ImVec2 a = ImGui::GetContentRegionAvail();
@@ -407,7 +434,10 @@ void Ui::show_view(View v) {
     case View::Protosw: st_.tab_top = 1; break;
     case View::Listener: st_.tab_mid = 0; break;
     case View::Packets: st_.tab_mid = 1; break;
-    case View::Inspector: st_.tab_bottom = 0; break;
+    case View::Inspector:
+        st_.tab_bottom = 0;
+        if (st_.presentation) st_.tab_top = 2;
+        break;
     default: break;
     }
 }
@@ -425,10 +455,96 @@ void Ui::draw_view(View v) {
     }
 }
 
+void Ui::toggle_focus(View v) {
+    st_.focus = st_.focus == static_cast<int>(v) ? -1 : static_cast<int>(v);
+}
+
+// The process view with its heading and zoom buttons.
+void Ui::process_pane(ImVec2 size) {
+    ImGui::BeginChild("##process_pane", size, false, ImGuiWindowFlags_NoScrollbar);
+    ImGui::PushFont(fonts_.ui);
+    const char* labels[] = {"fit width", "fit all", "−", "+"};
+    float bw = 0;
+    for (const char* l : labels)
+        bw += ImGui::CalcTextSize(l).x + ImGui::GetStyle().FramePadding.x * 2 + ImGui::GetStyle().ItemSpacing.x;
+    const float right = ImGui::GetWindowContentRegionMax().x - bw;
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal_.title), "Processes & kernel objects");
+    if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) toggle_focus(View::Process);
+    // The reading hint only where it fits left of the buttons (never under them).
+    ImGui::SameLine();
+    float room = right - ImGui::GetCursorPosX() - ImGui::GetFontSize();
+    const char* hint = "fd → struct file → struct socket ⇄ struct sock";
+    if (ImGui::CalcTextSize(hint).x <= room) ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal_.dim), "%s", hint);
+    else ImGui::Dummy(ImVec2(0, 0));
+    // zoom: fit the width, fit everything, or by hand (Ctrl+wheel)
+    ImGui::SameLine(std::max(ImGui::GetCursorPosX(), right));
+    auto toggle = [&](const char* l, Zoom z) {
+        bool on = zoom_mode_ == z;
+        if (on) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyle().Colors[ImGuiCol_ButtonActive]);
+        if (ImGui::SmallButton(l)) zoom_mode_ = z;
+        if (on) ImGui::PopStyleColor();
+        ImGui::SameLine();
+    };
+    toggle(labels[0], Zoom::FitWidth);
+    toggle(labels[1], Zoom::FitAll);
+    if (ImGui::SmallButton(labels[2])) {
+        zoom_mode_ = Zoom::Manual;
+        zoom_ = std::max(0.3f, zoom_ / 1.15f);
+    }
+    ImGui::SameLine();
+    if (ImGui::SmallButton(labels[3])) {
+        zoom_mode_ = Zoom::Manual;
+        zoom_ = std::min(2.5f, zoom_ * 1.15f);
+    }
+    ImGui::PopFont();
+    ImVec2 p = ImGui::GetCursorScreenPos();
+    ImVec2 a = ImGui::GetContentRegionAvail();
+    rects_[static_cast<size_t>(View::Process)] = ImVec4(p.x, p.y, p.x + a.x, p.y + a.y);
+    process_view();
+    ImGui::EndChild();
+}
+
+void Ui::console_pane(ImVec2 size) {
+    ImGui::BeginChild("##console_pane", size, false, ImGuiWindowFlags_NoScrollbar);
+    ImVec2 p = ImGui::GetCursorScreenPos();
+    ImVec2 a = ImGui::GetContentRegionAvail();
+    rects_[static_cast<size_t>(View::Console)] = ImVec4(p.x, p.y, p.x + a.x, p.y + a.y);
+    console_view();
+    ImGui::EndChild();
+}
+
 void Ui::panes() {
     ImVec2 origin = ImGui::GetCursorScreenPos();
     ImVec2 avail = ImGui::GetContentRegionAvail();
     float gap = std::max(6.0f, ImGui::GetFontSize() * 0.4f);
+
+    // One view alone over the whole window: for a projector, or a slide.
+    if (st_.focus >= 0 && st_.focus < static_cast<int>(View::Count)) {
+        View v = static_cast<View>(st_.focus);
+        for (ImVec4& r : rects_) r = ImVec4(0, 0, 0, 0);
+        if (v == View::Process) {
+            process_pane(avail);
+        } else if (v == View::Console) {
+            console_pane(avail);
+        } else {
+            static const char* titles[] = {"Processes & objects", "Listener queues", "Call stack", "protosw",
+                                           "Packets",             "Inspector",       "Console"};
+            ImGui::BeginChild("##focus", avail, false, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal_.title), "%s", titles[st_.focus]);
+            if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) toggle_focus(v);
+            ImGui::SameLine();
+            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal_.dim), "  (alone: press %d or double-click the title to see every view)",
+                               st_.focus + 1);
+            ImGui::Separator();
+            ImVec2 p = ImGui::GetCursorScreenPos();
+            ImVec2 a = ImGui::GetContentRegionAvail();
+            rects_[static_cast<size_t>(v)] = ImVec4(p.x, p.y, p.x + a.x, p.y + a.y);
+            draw_view(v);
+            ImGui::EndChild();
+        }
+        return;
+    }
+
     float lw = std::floor(avail.x * st_.split_x - gap * 0.5f);
     float rw = avail.x - lw - gap;
     float lh1 = std::floor(avail.y * st_.split_left_y - gap * 0.5f);
@@ -439,55 +555,22 @@ void Ui::panes() {
 
     // left: the process view over the console
     ImGui::SetCursorScreenPos(origin);
-    {
-        ImGui::BeginChild("##process_pane", ImVec2(lw, lh1), false, ImGuiWindowFlags_NoScrollbar);
-        ImGui::PushFont(fonts_.ui);
-        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal_.title), "Processes & kernel objects");
-        ImGui::SameLine();
-        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal_.dim), "fd → struct file → struct socket ⇄ struct sock");
-        // zoom: fit the width, fit everything, or by hand (Ctrl+wheel)
-        {
-            const char* labels[] = {"fit width", "fit all", "−", "+"};
-            float bw = 0;
-            for (const char* l : labels) bw += ImGui::CalcTextSize(l).x + ImGui::GetStyle().FramePadding.x * 2 + ImGui::GetStyle().ItemSpacing.x;
-            ImGui::SameLine(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - bw));
-            auto toggle = [&](const char* l, Zoom z) {
-                bool on = zoom_mode_ == z;
-                if (on) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyle().Colors[ImGuiCol_ButtonActive]);
-                if (ImGui::SmallButton(l)) zoom_mode_ = z;
-                if (on) ImGui::PopStyleColor();
-                ImGui::SameLine();
-            };
-            toggle(labels[0], Zoom::FitWidth);
-            toggle(labels[1], Zoom::FitAll);
-            if (ImGui::SmallButton(labels[2])) {
-                zoom_mode_ = Zoom::Manual;
-                zoom_ = std::max(0.3f, zoom_ / 1.15f);
-            }
-            ImGui::SameLine();
-            if (ImGui::SmallButton(labels[3])) {
-                zoom_mode_ = Zoom::Manual;
-                zoom_ = std::min(2.5f, zoom_ * 1.15f);
-            }
-        }
-        ImGui::PopFont();
-        ImVec2 p = ImGui::GetCursorScreenPos();
-        ImVec2 a = ImGui::GetContentRegionAvail();
-        rects_[static_cast<size_t>(View::Process)] = ImVec4(p.x, p.y, p.x + a.x, p.y + a.y);
-        process_view();
-        ImGui::EndChild();
-    }
+    process_pane(ImVec2(lw, lh1));
     ImGui::SetCursorScreenPos(ImVec2(origin.x, origin.y + lh1 + gap));
-    {
-        ImGui::BeginChild("##console_pane", ImVec2(lw, lh2), false, ImGuiWindowFlags_NoScrollbar);
-        ImVec2 p = ImGui::GetCursorScreenPos();
-        ImVec2 a = ImGui::GetContentRegionAvail();
-        rects_[static_cast<size_t>(View::Console)] = ImVec4(p.x, p.y, p.x + a.x, p.y + a.y);
-        console_view();
-        ImGui::EndChild();
-    }
-    // right: three tabbed panes
+    console_pane(ImVec2(lw, lh2));
+    // right: three tabbed panes (two at presentation scale, where three
+    // leave each too few lines to read)
     float rx = origin.x + lw + gap;
+    if (st_.presentation) {
+        float h1 = std::floor(avail.y * 0.45f - gap * 0.5f);
+        ImGui::SetCursorScreenPos(ImVec2(rx, origin.y));
+        tabs("##top", &st_.tab_top, {View::Calls, View::Protosw, View::Inspector}, ImVec2(rw, h1));
+        ImGui::SetCursorScreenPos(ImVec2(rx, origin.y + h1 + gap));
+        tabs("##mid", &st_.tab_mid, {View::Listener, View::Packets}, ImVec2(rw, avail.y - h1 - gap));
+        splitter("##split_x", true, &st_.split_x, ImVec2(origin.x + lw + gap * 0.5f, origin.y), avail.y, avail.x);
+        splitter("##split_left", false, &st_.split_left_y, ImVec2(origin.x, origin.y + lh1 + gap * 0.5f), lw, avail.y);
+        return;
+    }
     ImGui::SetCursorScreenPos(ImVec2(rx, origin.y));
     tabs("##top", &st_.tab_top, {View::Calls, View::Protosw}, ImVec2(rw, r1));
     ImGui::SetCursorScreenPos(ImVec2(rx, origin.y + r1 + gap));
@@ -530,6 +613,10 @@ void Ui::keyboard() {
     if (pressed(ImGuiKey_UpArrow)) push_intent(Intent::step(-3));
     if (pressed(ImGuiKey_DownArrow)) push_intent(Intent::step(3));
     if (pressed(ImGuiKey_Home)) push_intent(Intent::go(gui::Cursor{0, -1}));
+    // 1-7: one view alone over the window (again, or 0: every view). GLFW key codes '0'..'9' are 48..57.
+    for (int k = 1; k <= static_cast<int>(View::Count); ++k)
+        if (!io.KeyCtrl && ImGui::IsKeyPressed(48 + k, false)) toggle_focus(static_cast<View>(k - 1));
+    if (!io.KeyCtrl && ImGui::IsKeyPressed(48, false)) st_.focus = -1;
     if (pressed(ImGuiKey_End)) push_intent(Intent::go(gui::Cursor{s_.head(), -1}));
     if (pressed(ImGuiKey_Enter) || (!io.KeyCtrl && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_A)) && false))
         focus_input_ = true;

@@ -16,6 +16,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "app/gui/model/fields.h"
@@ -60,6 +61,7 @@ struct Settings {
     float split_right_y2 = 0.70f;  // right column: middle / bottom
     int tab_top = 0, tab_mid = 0, tab_bottom = 0;
     bool presentation = false;
+    int focus = -1;                // a View shown alone over the whole window (-1: all panes)
 };
 
 // Fonts the panels use (rebuilt when the scale changes).
@@ -93,8 +95,12 @@ struct DrawnCounts {
     std::map<uint32_t, int> accept_cells;   // listener sock -> accept-queue cells filled
     std::map<uint32_t, int> syn_cells;      // listener sock -> SYN-queue cells filled
     std::map<uint32_t, int> limit_at;       // listener sock -> where the limit mark is
+    std::map<uint32_t, std::string> listener_addr;   // listener sock -> the address:port its heading shows
     int boxes = 0, fd_rows = 0, arrows = 0, call_frames = 0, ladder_rows = 0, protosw_entries = 0;
     int inspector_fields = 0, console_lines = 0;
+    int overflow_flashes = 0;                      // full queues flashing for a dropped segment
+    float ui_text_px = 0, process_text_px = 0;   // font sizes: the UI's, the process view's boxes'
+    int focus = -1;                                // the view shown alone (-1: none)
     std::string current_frame;
     std::vector<std::string> box_titles;
 };
@@ -123,6 +129,9 @@ public:
     bool want_font_rebuild = false;
     bool want_quit = false;
     bool headless = false;            // screenshots: no animation, no console focus
+    // Screenshots of a move half done (--anim-at): the animation stands
+    // still at this progress, 0..1 (< 0: it runs on the clock).
+    float anim_fixed = -1;
 
     DrawnCounts drawn;                // what the last frame drew
     // Inspector selection
@@ -137,12 +146,17 @@ public:
     void fit_all() { zoom_mode_ = Zoom::FitAll; }
     // Brings a view to the front of its tab bar.
     void show_view(View v);
+    // Shows one view alone over the whole window (Count: every pane again).
+    void focus_view(View v) { st_.focus = v == View::Count ? -1 : static_cast<int>(v); }
 
 private:
     // panels
     void toolbar();
     void timeline();
     void panes();
+    void process_pane(ImVec2 size);
+    void console_pane(ImVec2 size);
+    void toggle_focus(View v);
     void tabs(const char* id, int* tab, std::initializer_list<View> views, ImVec2 size);
     void draw_view(View v);
     void process_view();
@@ -192,6 +206,12 @@ private:
     gui::ProcessLayout prev_layout_;
     std::vector<gui::ListenerModel> prev_listeners_;
     bool has_prev_ = false;
+    // arrows by identity (kind, from, to, fd, table), before and after the
+    // move: built once per move, not per frame (10,000 fds make 10,000 arrows)
+    using ArrowKey = std::tuple<int, uint32_t, uint32_t, int, uint32_t>;
+    std::map<ArrowKey, size_t> prev_arrow_at_;
+    std::set<ArrowKey> arrow_keys_;
+    uint64_t arrow_index_gen_ = 0;
     std::chrono::steady_clock::time_point anim_start_;
     bool animating_ = false;
     gui::Cursor last_cursor_;
@@ -209,11 +229,13 @@ private:
     bool scroll_console_ = true;
     size_t console_seen_ = 0;
     std::string completion_note_;
+    uint64_t console_pos_gen_ = 0;    // the generation console_cur_row_ was found for
+    int console_cur_row_ = -1;        // the display row of the command being viewed (-1: at the head)
 
     // process view
     float zoom_ = 1.0f;
     enum class Zoom : uint8_t { FitWidth, FitAll, Manual } zoom_mode_ = Zoom::FitWidth;
-    bool scroll_to_sel_ = false;
+    bool scroll_to_change_ = false;   // bring the step's changed objects into view (set on a move)
     std::chrono::steady_clock::time_point start_;
     uint64_t frame_no_ = 0;
 };

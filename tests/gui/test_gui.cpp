@@ -530,6 +530,8 @@ TEST(Window, ScreenshotsAreNotBlankAndTheListenerViewMatchesTheModel) {
             EXPECT_EQ(d[key + " accept_cells"], std::to_string(k.sk_ack_backlog));
             EXPECT_EQ(d[key + " syn_cells"], std::to_string(k.qlen));
             EXPECT_EQ(d[key + " limit"], std::to_string(k.sk_max_ack_backlog + 1));
+            EXPECT_EQ(d[key + " addr"], "127.0.0.1:8080");
+            EXPECT_EQ(d[key + " addr"], endpoint_str(k.inet_rcv_saddr, k.inet_num));
         });
         EXPECT_EQ(listening, 1u);
         // every fd slot in view and every box of the process view was drawn
@@ -565,6 +567,126 @@ TEST(Window, OneViewCanBeExportedAlone) {
     std::remove(script.c_str());
     std::remove(png.c_str());
     std::remove(svg.c_str());
+}
+
+TEST(Window, PresentationModeMakesTheProcessViewsTextLargerNotJustTheMenus) {
+    if (!have_display()) GTEST_SKIP() << "needs DISPLAY (run under xvfb-run) and SOCKSCOPE_BIN";
+    std::string script = tmp_path("scenario3.sock");
+    std::ofstream(script) << kScenario;
+    auto dump_with = [&](const std::string& extra) {
+        std::string png = tmp_path("pres.png"), dump = tmp_path("pres.txt");
+        std::string c = std::string(bin()) + " --script " + script + " --screenshot " + png + " --dump-views " + dump +
+                        " --size 1600x900 " + extra;
+        EXPECT_EQ(sh(c), 0) << c;
+        auto d = read_dump(dump);
+        std::remove(png.c_str());
+        std::remove(dump.c_str());
+        return d;
+    };
+    auto normal = dump_with("");
+    auto pres = dump_with("--presentation");
+    // The UI font: 17 px at scale 1, 1.5 times that in presentation mode.
+    EXPECT_EQ(normal["ui_text_px"], "17");
+    EXPECT_EQ(pres["ui_text_px"], "26");
+    // Fitting the graph to its pane never takes the boxes' text below
+    // two thirds of the UI font, so it grows with the font scale.
+    double np = std::stod(normal["process_text_px"]), pp = std::stod(pres["process_text_px"]);
+    EXPECT_GE(np, 17 * 0.66 - 0.01);
+    EXPECT_GE(pp, 26 * 0.66 - 0.01);
+    EXPECT_GT(pp, np * 1.4);
+    std::remove(script.c_str());
+}
+
+TEST(Window, OneViewAloneFillsTheWindowAndStillMatchesTheModel) {
+    if (!have_display()) GTEST_SKIP() << "needs DISPLAY (run under xvfb-run) and SOCKSCOPE_BIN";
+    std::string script = tmp_path("scenario4.sock"), png = tmp_path("alone.png"), dump = tmp_path("alone.txt");
+    std::ofstream(script) << kScenario;
+    Session s;
+    run(s, kScenario);
+    uint64_t n = step_after(s, "C: connect(c, 127.0.0.1:8080)");
+    std::string c = std::string(bin()) + " --script " + script + " --screenshot " + png + " --dump-views " + dump +
+                    " --size 1600x900 --focus listener --view listener --step " + std::to_string(n);
+    ASSERT_EQ(sh(c), 0) << c;
+    auto d = read_dump(dump);
+    EXPECT_EQ(d["focus"], "1");   // View::Listener
+    EXPECT_EQ(d["listener 1 accept_cells"], "3");
+    EXPECT_EQ(d["listener 1 syn_cells"], "0");
+    EXPECT_EQ(d["listener 1 limit"], "6");
+    EXPECT_EQ(d["boxes"], "0");   // the process view is not drawn behind it
+    Image im = load_png(png);
+    EXPECT_GT(im.w, 1500);   // nearly the whole window
+    EXPECT_GT(im.h, 700);
+    size_t colours;
+    double busy;
+    image_stats(im, &colours, &busy);
+    EXPECT_GT(colours, 20u);
+    EXPECT_GT(busy, 0.02);
+    std::remove(script.c_str());
+    std::remove(png.c_str());
+    std::remove(dump.c_str());
+}
+
+TEST(Window, AFullAcceptQueueFlashesOnlyAtTheStepThatTurnsASegmentAway) {
+    if (!have_display()) GTEST_SKIP() << "needs DISPLAY (run under xvfb-run) and SOCKSCOPE_BIN";
+    // backlog 1: the accept queue holds two; the third client's SYN overflows it.
+    const char* text =
+        "s = socket(AF_INET, SOCK_STREAM, 0)\nbind(s, 127.0.0.1:8080)\nlisten(s, 1)\n"
+        "A: a = socket(AF_INET, SOCK_STREAM, 0)\nA: connect(a, 127.0.0.1:8080)\n"
+        "B: b = socket(AF_INET, SOCK_STREAM, 0)\nB: connect(b, 127.0.0.1:8080)\n"
+        "C: c = socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, 0)\nC: connect(c, 127.0.0.1:8080)\n";
+    std::string script = tmp_path("overflow.sock"), png = tmp_path("overflow.png"), dump = tmp_path("overflow.txt");
+    std::ofstream(script) << text;
+    Session s;
+    run(s, text);
+    const size_t ovf = static_cast<size_t>(Mib::ListenOverflows);
+    uint64_t at = 0;
+    for (uint64_t n = 1; n <= s.head() && !at; ++n)
+        if (s.history().world_at(n).mib[ovf] == 1 && s.history().world_at(n - 1).mib[ovf] == 0) at = n;
+    ASSERT_GT(at, 0u) << "the model never overflowed the accept queue";
+    for (uint64_t n : {at - 1, at}) {
+        std::string c = std::string(bin()) + " --script " + script + " --screenshot " + png + " --dump-views " + dump +
+                        " --step " + std::to_string(n);
+        ASSERT_EQ(sh(c), 0) << c;
+        auto d = read_dump(dump);
+        EXPECT_EQ(d["listener 1 accept_cells"], "2") << "step " << n;
+        EXPECT_EQ(d["overflow_flashes"], n == at ? "1" : "0") << "step " << n;
+    }
+    std::remove(script.c_str());
+    std::remove(png.c_str());
+    std::remove(dump.c_str());
+}
+
+TEST(Window, AMoveCaughtHalfwayLooksDifferentFromItsEndAndCountsTheSameCells) {
+    if (!have_display()) GTEST_SKIP() << "needs DISPLAY (run under xvfb-run) and SOCKSCOPE_BIN";
+    std::string script = tmp_path("scenario5.sock"), mid = tmp_path("mid.png"), end = tmp_path("end.png"),
+                dump = tmp_path("mid.txt");
+    std::ofstream(script) << kScenario;
+    Session s;
+    run(s, kScenario);
+    // the step whose ACK moves the first connection from the SYN queue to the accept queue
+    uint64_t at = 0;
+    for (uint64_t n = 1; n <= s.head() && !at; ++n) {
+        std::vector<ListenerModel> before = listeners(s.history().world_at(n - 1)), after = listeners(s.history().world_at(n));
+        if (before.size() == 1 && after.size() == 1 && before[0].synq.size() == 1 && after[0].acceptq.size() == 1) at = n;
+    }
+    ASSERT_GT(at, 0u);
+    std::string base = std::string(bin()) + " --script " + script + " --size 1600x900 --step " + std::to_string(at);
+    ASSERT_EQ(sh(base + " --screenshot " + mid + " --anim-at 0.5 --dump-views " + dump), 0);
+    ASSERT_EQ(sh(base + " --screenshot " + end), 0);
+    auto d = read_dump(dump);
+    EXPECT_EQ(d["listener 1 accept_cells"], "1");
+    EXPECT_EQ(d["listener 1 syn_cells"], "0");
+    Image a = load_png(mid), b = load_png(end);
+    ASSERT_EQ(a.px.size(), b.px.size());
+    size_t differ = 0;
+    for (size_t i = 0; i + 3 < a.px.size(); i += 4)
+        differ += a.px[i] != b.px[i] || a.px[i + 1] != b.px[i + 1] || a.px[i + 2] != b.px[i + 2];
+    // the new child sock fading in, the cell on its way, the flashes: thousands of pixels
+    EXPECT_GT(differ, 2000u);
+    std::remove(script.c_str());
+    std::remove(mid.c_str());
+    std::remove(end.c_str());
+    std::remove(dump.c_str());
 }
 
 TEST(Window, WithoutADisplayTheProgramSaysSoAndOpensTheRepl) {

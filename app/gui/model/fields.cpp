@@ -57,7 +57,7 @@ const std::vector<FieldAccess> kAccess = {
     SOCK(sk_reuseport), SOCK(sk_err), SOCK(sk_shutdown), SOCK(sk_userlocks), SOCK(sk_flags),
     SOCK(sk_lingertime), SOCK(sk_rcvtimeo), SOCK(sk_sndtimeo), SOCK(sk_ack_backlog),
     SOCK(sk_max_ack_backlog), SOCK(sk_socket), SOCK(sk_uid), SOCK(sk_refcnt), SOCK(sk_kern_sock),
-    SOCK(sk_disconnects), SOCK(inet_num), SOCK(inet_sport), SOCK(inet_saddr), SOCK(inet_rcv_saddr),
+    SOCK(sk_disconnects), SOCK(connect_tried), SOCK(listen_tried), SOCK(inet_num), SOCK(inet_sport), SOCK(inet_saddr), SOCK(inet_rcv_saddr),
     SOCK(inet_daddr), SOCK(inet_dport), SOCK(icsk_bind_hash), SOCK(qlen), SOCK(young),
     SOCK(synflood_warned), SOCK(icsk_retransmits), SOCK(icsk_rto), SOCK(icsk_retransmit_timer),
     SOCK(snd_isn), SOCK(snd_nxt), SOCK(snd_una), SOCK(rcv_nxt), SOCK(fin_sent), SOCK(last_overflow),

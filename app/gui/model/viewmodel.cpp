@@ -78,16 +78,9 @@ std::string ops_name(OpsKind o) {
     return "?";
 }
 
-std::string prot_name(ProtKind p) {
-    switch (p) {
-    case ProtKind::none: return "NULL";
-    case ProtKind::tcp_prot: return "tcp_prot";
-    case ProtKind::udp_prot: return "udp_prot";
-    case ProtKind::raw_prot: return "raw_prot";
-    case ProtKind::ping_prot: return "ping_prot";
-    case ProtKind::packet_prot: return "packet_prot";
-    }
-    return "?";
+std::string prot_text(ProtKind p) {
+    // core's prot_name() says "-" for none; a box shows the pointer as C does.
+    return p == ProtKind::none ? "NULL" : sockscope::prot_name(p);
 }
 
 std::string type_name(int type) {
@@ -281,7 +274,7 @@ std::vector<BoxLine> box_lines(const World& w, const Box& b) {
     case BoxKind::Sock: {
         const Sock* s = w.socks.find(SockId(b.id));
         if (!s) break;
-        add("struct sock #" + std::to_string(b.id) + " · " + prot_name(s->sk_prot), LineStyle::Title, ObjKind::Sock,
+        add("struct sock #" + std::to_string(b.id) + " · " + prot_text(s->sk_prot), LineStyle::Title, ObjKind::Sock,
             -1, b.id);
         add(tcp_state(s->sk_state), LineStyle::State, ObjKind::Sock, OFF(Sock, sk_state), b.id);
         add("local " + endpoint_str(s->inet_rcv_saddr, s->inet_num), LineStyle::Normal, ObjKind::Sock,

@@ -186,7 +186,7 @@ ProtoswWalk protosw_walk(const World& before, const Trace& t, size_t step, const
 
 std::string kind_title(ObjKind k);              // "struct sock"
 std::string ops_name(OpsKind o);
-std::string prot_name(ProtKind p);
+std::string prot_text(ProtKind p);            // "tcp_prot", "NULL"
 std::string type_name(int type);                // "SOCK_STREAM"
 std::string family_name(int family);            // "AF_INET"
 std::string flags_text(const Packet& p);        // "SYN|ACK"
