@@ -118,7 +118,9 @@ int main(int argc, char** argv) {
     std::string path = std::string(dir) + "/bench.sqlite";
 
     t0 = mark();
-    if (!snapshot::save(path, h, "bench", &err)) {
+    // The same label again: only with replace = true (a save never
+    // overwrites a snapshot silently).
+    if (!snapshot::save(path, h, "bench", &err, nullptr, nullptr, true)) {
         std::fprintf(stderr, "bench: save: %s\n", err.c_str());
         return 1;
     }
@@ -128,7 +130,9 @@ int main(int argc, char** argv) {
     std::printf("file size: %.1f MB\n", static_cast<double>(st.st_size) / 1e6);
 
     t0 = mark();
-    if (!snapshot::save(path, h, "bench", &err)) {
+    // The same label again: only with replace = true (a save never
+    // overwrites a snapshot silently).
+    if (!snapshot::save(path, h, "bench", &err, nullptr, nullptr, true)) {
         std::fprintf(stderr, "bench: save: %s\n", err.c_str());
         return 1;
     }

@@ -103,7 +103,7 @@ size_t History::entry_of_step(uint64_t n) const {
     return static_cast<size_t>(it - entries_.begin()) - 1;
 }
 
-bool History::branch_at(uint64_t n) {
+bool History::branch_at(uint64_t n, bool save_branch) {
     if (n > step_count()) return false;
     if (n == step_count()) return true;
     World w = world_at(n);
@@ -120,7 +120,7 @@ bool History::branch_at(uint64_t n) {
         for (size_t i = keep; i < entries_.size(); ++i) b.commands.push_back(entries_[i].cmd);
     }
     entries_.resize(keep);
-    branches_.push_back(std::move(b));
+    if (save_branch) branches_.push_back(std::move(b));
     // Trace: drop every event, step and segment after step n.
     size_t ev_end = n < trace_.steps.size() ? trace_.steps[n].first_event : trace_.events.size();
     uint32_t pk_end = 0;

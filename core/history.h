@@ -47,8 +47,9 @@ public:
     // Which command step n-1 belongs to (n >= 1).
     size_t entry_of_step(uint64_t n) const;
     // Makes the world after n steps the head; the later commands become a
-    // saved branch. Returns false if n is out of range.
-    bool branch_at(uint64_t n);
+    // saved branch (or are forgotten, with save_branch false: undoing what
+    // a refused line did). Returns false if n is out of range.
+    bool branch_at(uint64_t n, bool save_branch = true);
 
     struct Branch {
         uint64_t at_step = 0;

@@ -40,6 +40,10 @@ static bool kernel_socket(const World& w, int64_t h, SocketId* out) {
     if (h <= 0 || h > 0xffffffffLL) return false;
     SocketId s(static_cast<uint32_t>(h));
     if (!w.sockets.contains(s) || w.sockets[s].file) return false;
+    // A kernel thread's own socket belongs to its code, not to the user.
+    bool owned = false;
+    w.tasks.each([&](TaskId, const Task& t) { if (t.kthread && t.kthread_sock == s) owned = true; });
+    if (owned) return false;
     *out = s;
     return true;
 }
@@ -250,7 +254,8 @@ void Machine::settle(uint32_t idx) {
 }
 
 void Machine::advance(int64_t ms, uint32_t idx) {
-    int64_t target = k.w.now + ms;
+    // The clock stops at the end of int64 rather than wrap.
+    int64_t target = ms > INT64_MAX - k.w.now ? INT64_MAX : k.w.now + ms;
     for (;;) {
         // Is a timer due by target? Peek before opening its step.
         if (!timer_due(k.w, target)) break;

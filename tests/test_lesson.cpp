@@ -6,6 +6,7 @@
 #include <string>
 
 #include "lesson/lesson.h"
+#include "script/parser.h"
 
 namespace sockscope::lesson {
 namespace {
@@ -247,6 +248,61 @@ TEST(LessonRunner, BackUndoesStepsAndSleepingCalls) {
     EXPECT_EQ(r3.output[1], "T: a = accept(s) = 4");  // woken by B's connect
     EXPECT_EQ(run.history().step_count(), steps);
     EXPECT_TRUE(run.finish().empty());
+}
+
+// The hand-off to the REPL: the history, the interpreter at the head with
+// its names and the call still asleep, and the interpreter before each
+// step; an interpreter handed over goes on like the runner's would have.
+TEST(LessonRunner, ReleaseHandsOverTheMachineNamesSleepingCallsAndEarlierNames) {
+    Lesson l = parse_ok(step("Listen") +
+                        "run:\n"
+                        "    s = socket(AF_INET, SOCK_STREAM, 0) = 3\n"
+                        "    bind(s, 127.0.0.1:8080) = 0\n"
+                        "    listen(s, 5) = 0\n" +
+                        step("Accept sleeps") +
+                        "run:\n"
+                        "    T = thread()\n"
+                        "    T: a = accept(s)\n");
+    Runner run(l);
+    std::vector<uint64_t> starts;
+    while (!run.finished()) {
+        starts.push_back(run.history().step_count());
+        EXPECT_TRUE(run.run_next().ok());
+    }
+    // Going back over step 2 and running it again takes its names again.
+    ASSERT_TRUE(run.back_to(1));
+    EXPECT_TRUE(run.run_next().ok());
+    uint64_t steps = run.history().step_count();
+    Runner::Handoff h = run.release();
+    ASSERT_TRUE(h.history && h.interp);
+    EXPECT_EQ(h.history->step_count(), steps);
+    EXPECT_EQ(&h.interp->history, h.history.get());
+    EXPECT_EQ(h.interp->vars.at("s"), 3);
+    EXPECT_EQ(h.interp->tasks.count("T"), 1u);
+    // Before step 1, after its three lines, before step 2, after its two.
+    ASSERT_EQ(h.earlier.size(), 7u);
+    for (const auto& at : h.earlier) EXPECT_EQ(&at.interp->history, h.history.get());
+    EXPECT_EQ(h.earlier[0].steps, starts[0]);
+    EXPECT_EQ(h.earlier[4].steps, starts[1]);
+    EXPECT_EQ(h.earlier[0].interp->vars.count("s"), 0u);
+    EXPECT_EQ(h.earlier[1].interp->vars.at("s"), 3);     // after `s = socket(...)`
+    EXPECT_EQ(h.earlier[1].steps, starts[0] + 1);
+    EXPECT_EQ(h.earlier[4].interp->vars.at("s"), 3);
+    EXPECT_EQ(h.earlier[4].interp->tasks.count("T"), 0u);
+    EXPECT_EQ(h.earlier[5].interp->tasks.count("T"), 1u);  // after `T = thread()`
+    for (size_t i = 1; i < h.earlier.size(); ++i) EXPECT_LE(h.earlier[i - 1].steps, h.earlier[i].steps);
+    // The sleeping accept's result line comes in the receiver's interpreter.
+    std::string out;
+    h.interp->print = [&](const std::string& s) { out += s; };
+    auto line = script::parse_line("B: c = socket(AF_INET, SOCK_STREAM, 0)", 1);
+    ASSERT_TRUE(h.interp->run_line(std::get<script::Line>(line), "repl"));
+    line = script::parse_line("B: connect(c, 127.0.0.1:8080)", 2);
+    ASSERT_TRUE(h.interp->run_line(std::get<script::Line>(line), "repl"));
+    EXPECT_EQ(out,
+              "B: c = socket(AF_INET, SOCK_STREAM, 0) = 3\n"
+              "T: a = accept(s) = 4\n"
+              "B: connect(c, 127.0.0.1:8080) = 0\n");
+    EXPECT_EQ(h.interp->vars.at("a"), 4);
 }
 
 TEST(LessonRunner, ACallLeftAsleepWithAnExpectationFails) {

@@ -17,7 +17,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <random>
 #include <set>
 #include <sstream>
@@ -56,16 +58,20 @@ std::vector<std::string> sampled_scenario_files(size_t every = 4) {
     return out;
 }
 
-script::Program parse_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto parsed = script::parse_program(ss.str(), path);
+script::Program parse_text(const std::string& text, const std::string& path) {
+    auto parsed = script::parse_program(text, path);
     if (auto* e = std::get_if<script::ParseError>(&parsed)) {
         ADD_FAILURE() << path << ": " << e->message;
         return {};
     }
     return std::get<script::Program>(parsed);
+}
+
+script::Program parse_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parse_text(ss.str(), path);
 }
 
 std::string name_of(const std::string& path) { return fs::path(path).filename().string(); }
@@ -159,16 +165,108 @@ void expect_same_history(const History& a, const History& b, const std::string& 
     }
 }
 
-// The commands a scenario script issues (run through the interpreter).
-std::vector<Command> commands_of(const std::string& file, const World& boot = make_boot_world()) {
+// The commands a script issues (run through the interpreter).
+std::vector<Command> commands_of_program(const script::Program& p, const std::string& file,
+                                         const World& boot = make_boot_world()) {
     Session s(std::make_unique<History>(boot));
-    script::Program p = parse_file(file);
     for (const auto& l : p.lines)
         if (!s.run(l, file)) break;
     std::vector<Command> cmds;
     for (const auto& e : s.h->entries()) cmds.push_back(e.cmd);
     return cmds;
 }
+std::vector<Command> commands_of(const std::string& file, const World& boot = make_boot_world()) {
+    return commands_of_program(parse_file(file), file, boot);
+}
+
+// Scripts written for the snapshot tests: they reach states the scenario
+// suites pass through briefly or not at all — a FIN_WAIT2 orphan on its
+// keepalive timer (Sock::sk_timer, TimerKind::tcp_keepalive), a connect
+// asleep after an earlier disconnect (SyscallFrame::disconnects), socks
+// destroyed while references keep them, autobinding connects that move
+// table_perturb, peers (peer_addrs), timers of every kind at once (the
+// timer queue), tasks on the run queue, segments on the wire, SO_REUSEPORT
+// buckets with their fast path (fastreuseport, fast_rcv_saddr).
+struct NamedScript {
+    const char* name;
+    const char* text;
+};
+const NamedScript kVariedScripts[] = {
+    {"fin_wait2_orphan_on_the_keepalive_timer", R"(
+!sysctl net.ipv4.tcp_fin_timeout=120
+l = socket(AF_INET, SOCK_STREAM, 0)
+bind(l, 127.0.0.1:9000)
+listen(l, 5)
+c = socket(AF_INET, SOCK_STREAM, 0)
+connect(c, 127.0.0.1:9000)
+a = accept(l)
+close(c)
+!advance 1000
+!advance 60000
+close(a)
+!advance 130000
+)"},
+    {"connect_asleep_after_a_disconnect", R"(
+P = peer(10.0.0.2:0)
+l = socket(AF_INET, SOCK_STREAM, 0)
+bind(l, 127.0.0.1:7000)
+listen(l, 5)
+peer_syn(P, 127.0.0.1:7000)
+c = socket(AF_INET, SOCK_STREAM, 0)
+connect(c, 0.0.0.0:0, 16, AF_UNSPEC)
+setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, 4000)
+T = thread()
+T: connect(c, 10.0.0.2:80)
+!advance 1500
+U = thread()
+U: x = socket(AF_INET, SOCK_STREAM, 0)
+connect(c, 0.0.0.0:0, 16, AF_UNSPEC)
+!advance 70000
+)"},
+    {"listener_closed_with_connections_in_both_queues", R"(
+P = peer(10.0.0.2:0)
+Q = peer(10.0.0.3:0)
+l = socket(AF_INET, SOCK_STREAM, 0)
+setsockopt(l, SOL_SOCKET, SO_REUSEPORT, 1)
+bind(l, 0.0.0.0:8080)
+listen(l, 4)
+peer_syn(P, 127.0.0.1:8080)
+peer_ack(P, 127.0.0.1:8080)
+peer_syn(Q, 127.0.0.1:8080)
+c = socket(AF_INET, SOCK_STREAM, 0)
+connect(c, 127.0.0.1:8080)
+d = socket(AF_INET, SOCK_STREAM, 0)
+connect(d, 127.0.0.1:8080)
+T = thread()
+T: a = accept(l)
+close(l)
+!advance 2000
+show()
+)"},
+    {"reuseport_group_on_one_address", R"(
+a = socket(AF_INET, SOCK_STREAM, 0)
+setsockopt(a, SOL_SOCKET, SO_REUSEPORT, 1)
+bind(a, 127.0.0.5:7000)
+b = socket(AF_INET, SOCK_STREAM, 0)
+setsockopt(b, SOL_SOCKET, SO_REUSEPORT, 1)
+bind(b, 127.0.0.5:7000)
+listen(a, 3)
+listen(b, 3)
+u = socket(AF_INET, SOCK_DGRAM, 0)
+setsockopt(u, SOL_SOCKET, SO_REUSEPORT, 1)
+bind(u, 127.0.0.5:7000)
+v = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE)
+bind(v, 127.0.0.5:7000)
+c1 = socket(AF_INET, SOCK_STREAM, 0)
+connect(c1, 127.0.0.5:7000)
+c2 = socket(AF_INET, SOCK_STREAM, 0)
+connect(c2, 127.0.0.5:7000)
+c3 = socket(AF_INET, SOCK_STREAM, 0)
+connect(c3, 127.0.0.5:7000)
+close(c1)
+close(c2)
+)"},
+};
 
 // ============================================================ round trips
 
@@ -177,6 +275,54 @@ std::vector<Command> commands_of(const std::string& file, const World& boot = ma
 // completion and every world must be those of the session that never
 // stopped. At the end, stepping back in the loaded history must give the
 // world after every step.
+// Saves after every one of `cmds`, loads, compares everything, then
+// continues the loaded history with the rest: every outcome, completion
+// and world must be those of the session that never stopped. At the end,
+// stepping back in the loaded history must give the world after every step.
+// `seen` (if given) collects every world saved.
+void check_round_trips(const std::vector<Command>& cmds, const std::string& name, const World& boot,
+                       std::vector<World>* seen = nullptr) {
+    // The uninterrupted session.
+    History ref(boot);
+    std::vector<Outcome> outs;
+    std::vector<std::vector<Kernel::Completion>> dones;
+    std::vector<World> worlds;
+    for (const Command& c : cmds) {
+        std::vector<Kernel::Completion> d;
+        outs.push_back(ref.run(c, &d));
+        dones.push_back(d);
+        worlds.push_back(ref.live().k.w);
+    }
+    History cut(boot);
+    for (size_t k = 0; k <= cmds.size(); ++k) {
+        std::string where = name + " after " + std::to_string(k) + " commands";
+        if (seen) seen->push_back(cut.live().k.w);
+        auto loaded = round_trip(cut);
+        ASSERT_TRUE(loaded) << where;
+        expect_same_history(cut, *loaded, where);
+        for (size_t i = k; i < cmds.size(); ++i) {
+            std::vector<Kernel::Completion> d;
+            Outcome o = loaded->run(cmds[i], &d);
+            EXPECT_EQ(o.sleeping, outs[i].sleeping) << where << ", command " << i;
+            EXPECT_EQ(o.ret, outs[i].ret) << where << ", command " << i << " " << cmds[i].text;
+            ASSERT_EQ(d.size(), dones[i].size()) << where << ", command " << i;
+            for (size_t j = 0; j < d.size(); ++j) {
+                EXPECT_EQ(d[j].task, dones[i][j].task) << where;
+                EXPECT_EQ(d[j].ret, dones[i][j].ret) << where;
+            }
+            ASSERT_TRUE(loaded->live().k.w == worlds[i]) << where << ", command " << i << " " << cmds[i].text;
+        }
+        EXPECT_TRUE(same_trace(loaded->trace(), ref.trace())) << where;
+        if (k == cmds.size()) {
+            // Step back: the world after every step.
+            for (uint64_t n = 0; n <= cut.step_count(); ++n)
+                ASSERT_TRUE(loaded->world_at(n) == cut.world_at(n)) << where << ", step " << n;
+        } else {
+            cut.run(cmds[k]);
+        }
+    }
+}
+
 TEST(Snapshot, EveryCommandOfEveryScenarioRoundTripsAndContinuesIdentically) {
     auto files = sampled_scenario_files(2);
     ASSERT_GE(files.size(), 40u);
@@ -184,44 +330,143 @@ TEST(Snapshot, EveryCommandOfEveryScenarioRoundTripsAndContinuesIdentically) {
         SCOPED_TRACE(name_of(f));
         std::vector<Command> cmds = commands_of(f);
         ASSERT_FALSE(cmds.empty());
-        // The uninterrupted session.
-        History ref;
-        std::vector<Outcome> outs;
-        std::vector<std::vector<Kernel::Completion>> dones;
-        std::vector<World> worlds;
-        for (const Command& c : cmds) {
-            std::vector<Kernel::Completion> d;
-            outs.push_back(ref.run(c, &d));
-            dones.push_back(d);
-            worlds.push_back(ref.live().k.w);
+        check_round_trips(cmds, name_of(f), make_boot_world());
+    }
+}
+
+// The varied scripts, the same way: every command, and every script must
+// run as written (so the states they are for are really reached).
+TEST(Snapshot, EveryCommandOfTheVariedScriptsRoundTripsAndContinuesIdentically) {
+    for (const NamedScript& v : kVariedScripts) {
+        SCOPED_TRACE(v.name);
+        script::Program p = parse_text(v.text, v.name);
+        Session s;
+        for (const auto& l : p.lines) ASSERT_TRUE(s.run(l, v.name)) << s.out;
+        EXPECT_EQ(s.out.find(": error:"), std::string::npos) << s.out;
+        check_round_trips(commands_of_program(p, v.name), v.name, make_boot_world());
+    }
+}
+
+// The head worlds a branch leaves: every step of the varied scripts, even
+// in the middle of a command (segments on the wire, woken tasks on the
+// run queue), saved, loaded and stepped back over.
+TEST(Snapshot, EveryStepOfTheVariedScriptsRoundTripsAsABranchPoint) {
+    for (const NamedScript& v : kVariedScripts) {
+        SCOPED_TRACE(v.name);
+        std::vector<Command> cmds = commands_of_program(parse_text(v.text, v.name), v.name);
+        History full;
+        for (const Command& c : cmds) full.run(c);
+        for (uint64_t n = 1; n < full.step_count(); ++n) {
+            History h;
+            for (const Command& c : cmds) h.run(c);
+            ASSERT_TRUE(h.branch_at(n));
+            auto loaded = round_trip(h);
+            ASSERT_TRUE(loaded) << "branch at " << n;
+            expect_same_history(h, *loaded, "branch at " + std::to_string(n));
+            ASSERT_TRUE(loaded->live().k.w == full.world_at(n)) << "branch at " << n;
         }
-        History cut;
-        for (size_t k = 0; k <= cmds.size(); ++k) {
-            std::string where = name_of(f) + " after " + std::to_string(k) + " commands";
-            auto loaded = round_trip(cut);
-            ASSERT_TRUE(loaded) << where;
-            expect_same_history(cut, *loaded, where);
-            for (size_t i = k; i < cmds.size(); ++i) {
-                std::vector<Kernel::Completion> d;
-                Outcome o = loaded->run(cmds[i], &d);
-                EXPECT_EQ(o.sleeping, outs[i].sleeping) << where << ", command " << i;
-                EXPECT_EQ(o.ret, outs[i].ret) << where << ", command " << i << " " << cmds[i].text;
-                ASSERT_EQ(d.size(), dones[i].size()) << where << ", command " << i;
-                for (size_t j = 0; j < d.size(); ++j) {
-                    EXPECT_EQ(d[j].task, dones[i][j].task) << where;
-                    EXPECT_EQ(d[j].ret, dones[i][j].ret) << where;
-                }
-                ASSERT_TRUE(loaded->live().k.w == worlds[i]) << where << ", command " << i << " " << cmds[i].text;
-            }
-            EXPECT_TRUE(same_trace(loaded->trace(), ref.trace())) << where;
-            if (k == cmds.size()) {
-                // Step back: the world after every step.
-                for (uint64_t n = 0; n <= cut.step_count(); ++n)
-                    ASSERT_TRUE(loaded->world_at(n) == cut.world_at(n)) << where << ", step " << n;
-            } else {
-                cut.run(cmds[k]);
-            }
+    }
+}
+
+// The round trips above must reach every field that is hard to get right:
+// a value the model rarely sets that a snapshot forgot would pass a test
+// that never saw it set. Every world they save is scanned, and each of
+// these must hold in at least one of them.
+TEST(Snapshot, TheRoundTripsReachEveryHardFieldOfTheWorld) {
+    std::vector<World> seen;
+    for (const std::string& f : sampled_scenario_files(2)) {
+        History h;
+        for (const Command& c : commands_of(f)) {
+            h.run(c);
+            seen.push_back(h.live().k.w);
         }
+    }
+    // (Every step of the varied scripts: the branch points saved above.)
+    for (const NamedScript& v : kVariedScripts) {
+        History h;
+        for (const Command& c : commands_of_program(parse_text(v.text, v.name), v.name)) h.run(c);
+        for (uint64_t n = 0; n <= h.step_count(); ++n) seen.push_back(h.world_at(n));
+    }
+    auto any_sock = [](const World& w, auto pred) {
+        bool hit = false;
+        w.socks.each([&](SockId, const Sock& s) { hit = hit || pred(s); });
+        return hit;
+    };
+    auto any_timer = [](const World& w, TimerKind k) {
+        bool hit = false;
+        w.timers.each([&](TimerId, const Timer& t) { hit = hit || t.kind == k; });
+        return hit;
+    };
+    auto any_task = [](const World& w, auto pred) {
+        bool hit = false;
+        w.tasks.each([&](TaskId, const Task& t) { hit = hit || pred(t); });
+        return hit;
+    };
+    auto any_bucket = [](const World& w, auto pred) {
+        bool hit = false;
+        w.buckets.each([&](BucketId, const BindBucket& b) { hit = hit || pred(b); });
+        return hit;
+    };
+    struct Want {
+        const char* what;
+        std::function<bool(const World&)> holds;
+    };
+    const std::vector<Want> wants = {
+        {"World::timer_queue holds timers of three kinds at once",
+         [&](const World& w) {
+             int kinds = 0;
+             for (TimerKind k : {TimerKind::tcp_retransmit, TimerKind::reqsk_timer, TimerKind::tw_timer,
+                                 TimerKind::sock_timeout, TimerKind::tcp_keepalive})
+                 kinds += any_timer(w, k);
+             return w.timer_queue.size() >= 3 && kinds >= 3;
+         }},
+        {"World::peer_addrs routes two peers", [](const World& w) { return w.peer_addrs.size() >= 2; }},
+        {"World::table_perturb has moved", [](const World& w) { return w.table_perturb != 0; }},
+        {"World::orphan_count is not 0", [](const World& w) { return w.orphan_count != 0; }},
+        {"World::wire holds a segment", [](const World& w) { return !w.wire.empty(); }},
+        {"World::runqueue holds a task", [](const World& w) { return !w.runqueue.empty(); }},
+        {"Sock::destroyed is set", [&](const World& w) { return any_sock(w, [](const Sock& s) { return s.destroyed; }); }},
+        {"Sock::sk_timer is armed", [&](const World& w) { return any_sock(w, [](const Sock& s) { return bool(s.sk_timer); }); }},
+        {"Sock::sk_disconnects is not 0",
+         [&](const World& w) { return any_sock(w, [](const Sock& s) { return s.sk_disconnects != 0; }); }},
+        {"Sock::rskq_accept holds two", [&](const World& w) { return any_sock(w, [](const Sock& s) { return s.rskq_accept.size() >= 2; }); }},
+        {"TimerKind::tcp_retransmit", [&](const World& w) { return any_timer(w, TimerKind::tcp_retransmit); }},
+        {"TimerKind::reqsk_timer", [&](const World& w) { return any_timer(w, TimerKind::reqsk_timer); }},
+        {"TimerKind::tw_timer", [&](const World& w) { return any_timer(w, TimerKind::tw_timer); }},
+        {"TimerKind::sock_timeout", [&](const World& w) { return any_timer(w, TimerKind::sock_timeout); }},
+        {"TimerKind::tcp_keepalive", [&](const World& w) { return any_timer(w, TimerKind::tcp_keepalive); }},
+        {"SyscallFrame::disconnects is not 0 in a sleeping connect",
+         [&](const World& w) {
+             return any_task(w, [](const Task& t) { return t.wait.kind == WaitKind::Connect && t.wait.disconnects != 0; });
+         }},
+        {"SyscallFrame of a sleeping accept holds its new socket",
+         [&](const World& w) { return any_task(w, [](const Task& t) { return t.wait.kind == WaitKind::Accept && bool(t.wait.newsock); }); }},
+        {"Task::timeout_timer is armed", [&](const World& w) { return any_task(w, [](const Task& t) { return bool(t.timeout_timer); }); }},
+        {"a kernel thread waits", [&](const World& w) { return any_task(w, [](const Task& t) { return t.kthread && t.wait.kind != WaitKind::None; }); }},
+        {"BindBucket::fastreuseport is set", [&](const World& w) { return any_bucket(w, [](const BindBucket& b) { return b.fastreuseport != 0; }); }},
+        {"BindBucket::fast_rcv_saddr is set", [&](const World& w) { return any_bucket(w, [](const BindBucket& b) { return b.fast_rcv_saddr != 0; }); }},
+        {"BindBucket::tw_owners holds a TIME_WAIT sock", [&](const World& w) { return any_bucket(w, [](const BindBucket& b) { return !b.tw_owners.empty(); }); }},
+        {"a udplite port table", [&](const World& w) { return any_bucket(w, [](const BindBucket& b) { return b.table == PortTable::udplite; }); }},
+        {"a TIME_WAIT sock in FIN_WAIT2", [](const World& w) {
+             bool hit = false;
+             w.tws.each([&](TwId, const TimewaitSock& t) { hit = hit || t.tw_substate == TCP_FIN_WAIT2; });
+             return hit;
+         }},
+        {"a peer's inbox holds a segment", [](const World& w) {
+             bool hit = false;
+             w.peers.each([&](PeerId, const Peer& p) { hit = hit || !p.inbox.empty(); });
+             return hit;
+         }},
+        {"a registered family besides AF_INET", [](const World& w) {
+             int n = 0;
+             for (const NetProtoFamily& f : w.net_families) n += f.registered;
+             return n >= 2;
+         }},
+        {"a free slot in the sock slab", [](const World& w) { return w.socks.capacity() > w.socks.size(); }},
+    };
+    for (const Want& want : wants) {
+        bool hit = std::any_of(seen.begin(), seen.end(), [&](const World& w) { return want.holds(w); });
+        EXPECT_TRUE(hit) << "no saved world has: " << want.what;
     }
 }
 
@@ -400,8 +645,17 @@ TEST(Snapshot, SeveralLabelledSnapshotsLiveInOneFile) {
     ASSERT_TRUE(by_id) << err;
     EXPECT_EQ(info.label, "timeout");
 
-    // Saving under an existing label replaces that snapshot only.
-    ASSERT_TRUE(snapshot::save(tf.path, a, "timeout", &err)) << err;
+    // Saving under an existing label is refused and writes nothing ...
+    auto before = read_file(tf.path);
+    EXPECT_FALSE(snapshot::save(tf.path, a, "timeout", &err));
+    EXPECT_NE(err.find("already holds a snapshot labelled 'timeout' (" + std::to_string(b.step_count()) +
+                       " steps, saved "),
+              std::string::npos)
+        << err;
+    EXPECT_NE(err.find("nothing was written"), std::string::npos) << err;
+    EXPECT_EQ(read_file(tf.path), before);
+    // ... unless asked to replace it: then that snapshot only is replaced.
+    ASSERT_TRUE(snapshot::save(tf.path, a, "timeout", &err, nullptr, nullptr, true)) << err;
     ASSERT_TRUE(snapshot::list(tf.path, &infos, &err)) << err;
     ASSERT_EQ(infos.size(), 3u);
     auto lt = snapshot::load(tf.path, "timeout", &err);
@@ -422,7 +676,19 @@ TEST(Snapshot, TheReplSaveWordSavesAndReports) {
                        std::to_string(h.entries().size()) + " commands) to " + tf.path);
     std::string err;
     EXPECT_TRUE(snapshot::load(tf.path, "lesson 3", &err)) << err;
-    EXPECT_EQ(snapshot::repl_save("", h), "usage: save FILE [LABEL]");
+    EXPECT_EQ(snapshot::repl_save("", h), "usage: save [--replace] FILE [LABEL]");
+    EXPECT_EQ(snapshot::repl_save("--replace", h), "usage: save [--replace] FILE [LABEL]");
+    // The same label again: refused, with the way to replace it.
+    msg = snapshot::repl_save(tf.path + " lesson 3", h);
+    EXPECT_EQ(msg.rfind("save: error: " + tf.path + ": already holds a snapshot labelled 'lesson 3'", 0), 0u) << msg;
+    EXPECT_NE(msg.find("\n  (save --replace " + tf.path + " lesson 3 replaces it)"), std::string::npos) << msg;
+    auto other_p = scenario_history("tests/scripts/syn_timeout.sock");
+    msg = snapshot::repl_save("--replace " + tf.path + " lesson 3", *other_p);
+    EXPECT_EQ(msg, "saved 'lesson 3' (" + std::to_string(other_p->step_count()) + " steps, " +
+                       std::to_string(other_p->entries().size()) + " commands) to " + tf.path);
+    auto l = snapshot::load(tf.path, "lesson 3", &err);
+    ASSERT_TRUE(l) << err;
+    EXPECT_TRUE(l->live().k.w == other_p->live().k.w);
 }
 
 // ============================================================ refusals
@@ -460,11 +726,35 @@ TEST(Snapshot, ANewerFormatIsRefusedWithAPlainMessage) {
     History& h = *h_p;
     std::string err;
     ASSERT_TRUE(snapshot::save(tf.path, h, "x", &err)) << err;
-    sql(tf.path, "PRAGMA user_version = 2;");
+    auto before = read_file(tf.path);
+    sql(tf.path, "PRAGMA user_version = " + std::to_string(snapshot::kUserVersion + 1) + ";");
+    auto newer = read_file(tf.path);
     EXPECT_FALSE(snapshot::load(tf.path, "", &err));
-    EXPECT_NE(err.find("made by a newer sockscope"), std::string::npos) << err;
+    EXPECT_EQ(err, tf.path + ": made by a newer sockscope (snapshot format " +
+                       std::to_string(snapshot::kUserVersion + 1) + "; this sockscope reads format " +
+                       std::to_string(snapshot::kUserVersion) + "): open it with that version");
     EXPECT_FALSE(snapshot::save(tf.path, h, "y", &err));
     EXPECT_NE(err.find("made by a newer sockscope"), std::string::npos) << err;
+    EXPECT_EQ(read_file(tf.path), newer);
+    (void)before;
+}
+
+// A file of an older format is refused as plainly (its history would
+// replay on a different model), and nothing is written to it.
+TEST(Snapshot, AnOlderFormatIsRefusedWithAPlainMessageAndLeftAlone) {
+    TempFile tf("older.sqlite");
+    auto h_p = scenario_history("tests/scripts/peer_handshake.sock");
+    History& h = *h_p;
+    std::string err;
+    ASSERT_TRUE(snapshot::save(tf.path, h, "x", &err)) << err;
+    sql(tf.path, "PRAGMA user_version = 1;");
+    auto older = read_file(tf.path);
+    EXPECT_FALSE(snapshot::load(tf.path, "", &err));
+    EXPECT_EQ(err, tf.path + ": made by an older sockscope (snapshot format 1; this sockscope reads format " +
+                       std::to_string(snapshot::kUserVersion) + "): open it with that version");
+    EXPECT_FALSE(snapshot::save(tf.path, h, "y", &err));
+    EXPECT_NE(err.find("or save to a new file"), std::string::npos) << err;
+    EXPECT_EQ(read_file(tf.path), older);
 }
 
 TEST(Snapshot, FilesThatAreNotDatabasesAreRefused) {
@@ -712,7 +1002,7 @@ TEST(Snapshot, JsonHasTheSameTablesAndColumnsAsTheDatabase) {
     History& h = *h_p;
     auto j = nlohmann::json::parse(snapshot::to_json(h, "lesson"));
     EXPECT_EQ(j["application_id"], snapshot::kApplicationId);
-    EXPECT_EQ(j["user_version"], 1);
+    EXPECT_EQ(j["user_version"], snapshot::kUserVersion);
     std::vector<uint8_t> img = image_of(h);
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
@@ -784,6 +1074,118 @@ TEST(Snapshot, TheDocsDescribeEveryTableAndColumn) {
         for (const auto& c : t.cols)
             EXPECT_NE(section.find("`" + c.name + "`"), std::string::npos) << t.name << "." << c.name;
     }
+}
+
+// Every ```sql example of docs/snapshots.md runs on a real snapshot file
+// and finds what it says it finds: a listener on 8080 with one connection
+// in its accept queue and one in its SYN queue, a TIME_WAIT sock, counters.
+TEST(Snapshot, TheDocsExampleQueriesRunAndFindWhatTheySay) {
+    std::ifstream in(src("docs/snapshots.md"));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string doc = ss.str();
+    std::vector<std::string> examples;
+    for (size_t at = doc.find("```sql\n"); at != std::string::npos; at = doc.find("```sql\n", at)) {
+        at += 7;
+        size_t end = doc.find("```", at);
+        ASSERT_NE(end, std::string::npos);
+        examples.push_back(doc.substr(at, end - at));
+        at = end + 3;
+    }
+    ASSERT_GE(examples.size(), 6u);
+
+    TempFile tf("docs.sqlite");
+    auto hp = std::make_unique<History>();
+    {
+        script::Interp interp(*hp);
+        std::string out;
+        interp.print = [&](const std::string& s) { out += s; };
+        script::Program p = parse_text(R"(s = socket(AF_INET, SOCK_STREAM, 0)
+bind(s, 0.0.0.0:8080)
+listen(s, 8)
+P = peer(10.0.0.2:0)
+peer_syn(P, 127.0.0.1:8080)
+peer_ack(P, 127.0.0.1:8080)
+Q = peer(10.0.0.3:0)
+peer_syn(Q, 127.0.0.1:8080)
+l = socket(AF_INET, SOCK_STREAM, 0)
+bind(l, 127.0.0.1:9000)
+listen(l, 5)
+c = socket(AF_INET, SOCK_STREAM, 0)
+connect(c, 127.0.0.1:9000)
+a = accept(l)
+close(c)
+close(a)
+)", "docs");
+        for (const auto& l : p.lines) ASSERT_TRUE(interp.run_line(l, "docs")) << out;
+        std::string err;
+        SessionNames names = snapshot::session_names(interp);
+        ASSERT_TRUE(snapshot::save(tf.path, *hp, "after listen", &err, &names)) << err;
+        ASSERT_TRUE(snapshot::save(tf.path, *hp, "again", &err, &names)) << err;   // snapshot 3 (2 is a boot world)
+    }
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(tf.path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    // Runs every statement of an example; returns the rows of the last one
+    // as "col=value|col=value" lines.
+    auto run = [&](const std::string& text, std::string* err) {
+        std::vector<std::string> rows;
+        const char* p = text.c_str();
+        while (*p) {
+            sqlite3_stmt* st = nullptr;
+            const char* tail = nullptr;
+            if (sqlite3_prepare_v2(db, p, -1, &st, &tail) != SQLITE_OK) {
+                *err = sqlite3_errmsg(db);
+                return rows;
+            }
+            p = tail;
+            if (!st) continue;   // only blanks or a comment were left
+            rows.clear();
+            int rc;
+            while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                std::string row;
+                for (int i = 0; i < sqlite3_column_count(st); ++i) {
+                    const unsigned char* v = sqlite3_column_text(st, i);
+                    row += std::string(i ? "|" : "") + sqlite3_column_name(st, i) + "=" +
+                           (v ? reinterpret_cast<const char*>(v) : "NULL");
+                }
+                rows.push_back(row);
+            }
+            if (rc != SQLITE_DONE) *err = sqlite3_errmsg(db);
+            sqlite3_finalize(st);
+        }
+        return rows;
+    };
+    std::map<std::string, std::vector<std::string>> got;
+    for (const std::string& e : examples) {
+        std::string err;
+        std::vector<std::string> rows = run(e, &err);
+        EXPECT_EQ(err, "") << e;
+        got[e.substr(0, 60)] = rows;
+        auto has = [&](const std::string& needle) {
+            return std::any_of(rows.begin(), rows.end(),
+                               [&](const std::string& r) { return r.find(needle) != std::string::npos; });
+        };
+        if (e.find("tcp_state.name = 'TCP_LISTEN'") != std::string::npos) {
+            EXPECT_TRUE(has("port=8080|accept_queue=1|backlog=8|syn_queue=1|pct_full=13")) << e;
+            EXPECT_TRUE(has("port=9000|accept_queue=0|backlog=5|syn_queue=0")) << e;
+        } else if (e.find("sock_rskq_accept") != std::string::npos) {
+            ASSERT_EQ(rows.size(), 1u) << e;
+            EXPECT_NE(rows[0].find("pos=0|"), std::string::npos) << rows[0];
+            EXPECT_NE(rows[0].find("ir_rmt_addr=167772162"), std::string::npos) << rows[0];   // 10.0.0.2
+        } else if (e.find("FROM task t") != std::string::npos) {
+            EXPECT_TRUE(has("fd=3|f_op=socket_file_ops|socket_state=1|tcp_state=TCP_LISTEN|inet_num=8080")) << e;
+            EXPECT_TRUE(has("fd=0|f_op=tty_fops")) << e;
+        } else if (e.find("timewait_sock") != std::string::npos) {
+            EXPECT_TRUE(has("port=")) << e;
+            EXPECT_EQ(rows.size(), 1u) << e;
+        } else if (e.find("FROM counter") != std::string::npos) {
+            EXPECT_TRUE(has("name=PassiveOpens|value=2")) << e;
+        } else if (e.find("FROM command") != std::string::npos) {
+            EXPECT_TRUE(has("text=listen(s, 8)")) << e;
+        }
+    }
+    sqlite3_close(db);
+    EXPECT_GE(got.size(), 6u);
 }
 
 // The number of members of an aggregate (T{a, b, ...} with as many

@@ -9,7 +9,7 @@
 // right and wrong (NO_COLOR turns it off); piped, the same text comes out
 // plainly, so a session can be scripted.
 #include "app/cli/lesson_cli.h"
-
+#include "app/cli/repl.h"
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -273,7 +273,7 @@ private:
     void draw(size_t i, const Shown& s) const;
     void kernel_path(size_t index, const StepResult& r);
     bool read(std::string* line) const;
-    void experiment();
+    int experiment();
 };
 
 // Cuts a line to the screen's width (display columns), ending it with "…".
@@ -477,31 +477,25 @@ bool Player::read(std::string* line) const {
     return true;
 }
 
-// After the last step: the lesson's state stays live for the student's own calls.
-void Player::experiment() {
+// After the last step: the REPL takes over the lesson's machine, its
+// names and its whole history, so the student can experiment further and
+// go back over the lesson's steps (with the names of each moment).
+int Player::experiment() {
     const bool zh = t_.lang == Term::Lang::Zh;
+    lesson::Runner::Handoff h = run_.release();
+    ReplStart start;
+    start.history = std::move(h.history);
+    start.interp = std::move(h.interp);
+    for (auto& at : h.earlier) start.earlier.emplace_back(at.steps, std::move(at.interp));
+    start.save = snapshot_saver();
+    start.banner = zh ? "现在是 REPL，接着本课的状态：输入脚本语句（如 show 或 tcp_state(3)）；back 和 goto "
+                        "可以回到本课的任何一步；save FILE 保存快照；help 列出所有调用；quit 退出。"
+                      : "Now in the REPL, on the lesson's state: type script lines (show, tcp_state(3), ...); back "
+                        "and goto reach every step of the lesson; save FILE saves a snapshot; help lists the calls; "
+                        "quit leaves.";
     std::printf("\n");
-    for (const std::string& l : wrap(zh ? "接着在本课的状态上自己试试：输入脚本语句，例如 show() 或 tcp_state(3)；空行或 quit 退出。"
-                                        : "Keep experimenting on this lesson's state: type script lines such as show() "
-                                          "or tcp_state(3); an empty line or quit leaves.",
-                                     t_.width - 4))
-        std::printf("  %s\n", t_.dim(l).c_str());
-    script::Interp& in = run_.interp();
-    in.print = [](const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); };
-    int n = 0;
-    while (true) {
-        std::printf("lesson> ");
-        std::string line;
-        if (!read(&line) || line.empty() || line == "quit" || line == "exit" || line == "q") break;
-        auto parsed = script::parse_line(line, ++n);
-        if (auto* e = std::get_if<script::ParseError>(&parsed)) {
-            std::printf("  %s^ %s\n", std::string(static_cast<size_t>(std::max(0, e->pos.col - 1)), ' ').c_str(),
-                        e->message.c_str());
-            continue;
-        }
-        in.run_line(std::get<script::Line>(parsed), "<lesson>");
-    }
-    std::printf("\n");
+    std::fflush(stdout);
+    return run_repl(std::move(start));
 }
 
 int Player::play(size_t from) {
@@ -590,12 +584,7 @@ int Player::play(size_t from) {
         else std::printf(" You predicted %d of %d right.", right, asked);
     }
     std::printf("\n");
-    for (const std::string& l : wrap(zh ? "（REPL 目前还不能接管课程的状态，下面是一个简单的输入行。）"
-                                        : "(The REPL cannot take over a lesson's state yet; a plain prompt stands in.)",
-                                     t_.width - 4))
-        std::printf("  %s\n", t_.dim(l).c_str());
-    experiment();
-    return 0;
+    return experiment();
 }
 
 // ============================================================ the subcommands

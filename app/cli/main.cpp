@@ -3,10 +3,10 @@
 //
 //   sockscope run [--trace] [--sysctl NAME=VALUE]... FILE...
 //   sockscope run --load SNAP.sqlite [--load-label L] FILE...   continue a snapshot
-//   sockscope run FILE... --save SNAP.sqlite [--label L]        save the end state
-//   sockscope SNAP.sqlite [LABEL]                               open a snapshot
+//   sockscope run FILE... --save SNAP.sqlite [--label L] [--replace]   save the end state
+//   sockscope SNAP.sqlite [LABEL]                 open a snapshot: its world, then the REPL on it
 //   sockscope export-json SNAP.sqlite [LABEL] [-o OUT.json]
-//   sockscope repl
+//   sockscope repl [--load SNAP.sqlite [--load-label L]]
 //   sockscope [gui] [--script FILE] [--screenshot OUT.png] [--bench] ...   the window (app/gui/gui.h)
 //
 // The front end only parses arguments and wires core/ to the terminal;
@@ -42,6 +42,7 @@ namespace {
 struct RunSnapshot {
     std::string load, load_label;   // continue from this snapshot
     std::string save, label;        // save each script's end state here
+    bool replace = false;           // a snapshot with the same label may be replaced
 };
 
 int run_scripts(const std::vector<std::string>& files, const std::vector<std::string>& sysctls, bool trace,
@@ -111,8 +112,10 @@ int run_scripts(const std::vector<std::string>& files, const std::vector<std::st
             std::string base = f.substr(f.find_last_of('/') == std::string::npos ? 0 : f.find_last_of('/') + 1);
             std::string label = snap.label.empty() ? base : files.size() > 1 ? snap.label + " (" + base + ")" : snap.label;
             std::string err, used;
-            if (!snapshot::save(snap.save, h, label, &err, &out, &used)) {
+            if (!snapshot::save(snap.save, h, label, &err, &out, &used, snap.replace)) {
                 std::fprintf(stderr, "--save: error: %s\n", err.c_str());
+                if (err.find("already holds a snapshot labelled") != std::string::npos)
+                    std::fprintf(stderr, "  (--label NAME saves under another label; --replace replaces it)\n");
                 return 2;
             }
             std::fprintf(stderr, "saved '%s' (%llu steps, %zu commands) to %s\n", used.c_str(),
@@ -124,16 +127,30 @@ int run_scripts(const std::vector<std::string>& files, const std::vector<std::st
     return status;
 }
 
-// `sockscope FILE.sqlite [LABEL]`: opens a snapshot and shows its world.
-// (The REPL cannot take a history yet, so this prints and exits.)
-int open_snapshot(const std::string& path, const std::string& label) {
+// `sockscope FILE.sqlite [LABEL]` and `sockscope repl --load FILE`: opens a
+// snapshot, shows its world (unless `quiet`), and continues it in the REPL
+// with the names of the session that saved it: calls go on from the saved
+// step, and back/goto reach every step before it.
+int open_snapshot(const std::string& path, const std::string& label, bool quiet) {
     std::string err;
     snapshot::Info info;
-    auto h = snapshot::load(path, label, &err, nullptr, &info);
+    snapshot::SessionNames names;
+    auto h = snapshot::load(path, label, &err, &names, &info);
     if (!h) {
         std::printf("%s\n", err.c_str());
         return 2;
     }
+    auto in = std::make_unique<script::Interp>(*h);
+    snapshot::restore_session_names(*in, names);
+    app::ReplStart start;
+    start.banner = "sockscope — snapshot '" + info.label + "' of " + path + ", at step " +
+                   std::to_string(info.steps) +
+                   ". Calls go on from here; back and goto reach every earlier step; save FILE [LABEL] saves; "
+                   "quit leaves.";
+    start.history = std::move(h);
+    start.interp = std::move(in);
+    start.save = app::snapshot_saver();
+    if (quiet) return app::run_repl(std::move(start));
     std::printf("%s: snapshot '%s' (%llu steps, %llu commands, saved %s)\n", path.c_str(), info.label.c_str(),
                 static_cast<unsigned long long>(info.steps), static_cast<unsigned long long>(info.commands),
                 info.created_at.c_str());
@@ -144,9 +161,10 @@ int open_snapshot(const std::string& path, const std::string& label) {
             if (i.id != info.id) others += (others.empty() ? "'" : ", '") + i.label + "'";
         std::printf("other snapshots in the file: %s\n", others.c_str());
     }
-    std::string w = show_world(h->live().k.w);
+    std::string w = show_world(start.history->live().k.w);
     std::fwrite(w.data(), 1, w.size(), stdout);
-    return 0;
+    std::fflush(stdout);
+    return app::run_repl(std::move(start));
 }
 
 // A FILE.sqlite, or any file that is an SQLite database.
@@ -166,7 +184,7 @@ bool looks_like_snapshot(const std::string& arg) {
 int main(int argc, char** argv) {
     // `sockscope FILE.sqlite [LABEL]`
     if (argc >= 2 && argc <= 3 && looks_like_snapshot(argv[1]))
-        return open_snapshot(argv[1], argc == 3 ? argv[2] : "");
+        return open_snapshot(argv[1], argc == 3 ? argv[2] : "", false);
 
     CLI::App app{"sockscope — watch the Linux kernel's socket layer work"};
     app.require_subcommand(0, 1);
@@ -182,7 +200,8 @@ int main(int argc, char** argv) {
     run->add_option("--load", snap.load, "continue from a snapshot file (the script runs in its main task)");
     run->add_option("--load-label", snap.load_label, "which snapshot of the --load file (default: the newest)");
     run->add_option("--save", snap.save, "save the state at the end of each script to a snapshot file");
-    run->add_option("--label", snap.label, "the label of the saved snapshot (default: the script's path)");
+    run->add_option("--label", snap.label, "the label of the saved snapshot (default: the script's file name)");
+    run->add_flag("--replace", snap.replace, "replace a snapshot with the same label (otherwise the save is refused)");
 
     auto* ej = app.add_subcommand("export-json", "write a snapshot as JSON (same names as the SQLite tables)");
     std::string ej_file, ej_label, ej_out;
@@ -191,6 +210,9 @@ int main(int argc, char** argv) {
     ej->add_option("-o,--output", ej_out, "write to this file instead of standard output");
 
     auto* repl = app.add_subcommand("repl", "the script language, interactively");
+    std::string repl_load, repl_label;
+    repl->add_option("--load", repl_load, "continue from a snapshot file");
+    repl->add_option("--load-label", repl_label, "which snapshot of the --load file (default: the newest)");
     auto* lesson = app::add_lesson_command(app);
     auto* gui = app.add_subcommand("gui", "open the window (what sockscope alone does when there is a display)");
     app::GuiOptions gui_opt;
@@ -222,6 +244,11 @@ int main(int argc, char** argv) {
     // `sockscope` alone on a terminal opens lesson 1 (the REPL if there are no lessons).
     if (!repl->parsed() && app.get_subcommands().empty() && isatty(STDIN_FILENO))
         if (int rc = app::play_first_lesson(); rc >= 0) return rc;
-    if (repl->parsed() || app.get_subcommands().empty()) return app::run_repl();
+    if (repl->parsed() && !repl_load.empty()) return open_snapshot(repl_load, repl_label, true);
+    if (repl->parsed() || app.get_subcommands().empty()) {
+        app::ReplStart start;
+        start.save = app::snapshot_saver();
+        return app::run_repl(std::move(start));
+    }
     return 0;
 }

@@ -6,6 +6,13 @@
 // under the column, and completes calls, constants and session names on
 // Tab. On a terminal it edits lines with libedit (repl_edit.h); with piped
 // input it reads plain lines and prints only what the calls print.
+//
+// A session can continue a machine handed over by a lesson or a snapshot
+// (ReplStart): going back then reaches into the steps that came before.
+// The interpreter is kept as it was after every line (a copy is small:
+// its names and its calls still asleep), so that going back restores
+// exactly the names and the sleeping calls of that moment; `save` writes
+// the history and those names to a snapshot file.
 #include "app/cli/repl.h"
 
 #include <unistd.h>
@@ -119,11 +126,12 @@ struct MetaWord {
     const char* help;
     uint8_t min_args, max_args;
     void (Session::*run)(const std::vector<std::string>& args);
+    bool rest = false;   // takes the rest of the line as it was typed (a label may hold any character)
 };
 
 class Session {
 public:
-    explicit Session(bool interactive);
+    explicit Session(bool interactive, ReplStart start = {});
 
     // Handles one line of input; false once the user asked to leave.
     bool handle(const std::string& line);
@@ -142,6 +150,7 @@ private:
     void w_back(const std::vector<std::string>& a);
     void w_goto(const std::vector<std::string>& a);
     void w_branches(const std::vector<std::string>& a);
+    void w_save(const std::vector<std::string>& a);
 
     void out(const std::string& s);
     void on_print(const std::string& s);
@@ -150,22 +159,22 @@ private:
     std::string step_label(size_t s) const;
     void jump(uint64_t n);
     void remember_names();
+    void adopt(std::unique_ptr<script::Interp> in);
 
     bool interactive_;
-    History history_;
-    script::Interp interp_;
+    std::unique_ptr<History> history_;   // on the heap: interpreters refer to it by address
+    std::unique_ptr<script::Interp> interp_;
     bool quit_ = false;
     int lineno_ = 0;
-    size_t base_entries_ = 0;   // commands the session began with (its process)
+    size_t base_entries_ = 0;   // commands before the script's process exists
     uint64_t base_steps_ = 0;
+    std::string rest_;          // the line after a `rest` word's name
+    decltype(ReplStart::save) save_;
 
-    // The names bound at each step count the session passed through, so
-    // that going back also forgets the names bound after that point.
-    struct Names {
-        std::map<std::string, int64_t> vars;
-        std::map<std::string, TaskId> tasks;
-    };
-    std::map<uint64_t, Names> names_at_;
+    // The interpreter at each step count the session passed through, so
+    // that going back also forgets the names bound after that point and
+    // gives back the calls that were asleep then.
+    std::map<uint64_t, std::unique_ptr<script::Interp>> interp_at_;
 
     // The statement being run, for shortening its result line.
     const script::Statement* cur_stmt_ = nullptr;
@@ -185,6 +194,9 @@ const std::vector<MetaWord>& Session::meta_words() {
         {"goto", "STEP", "go back to just before step STEP (numbers as history and steps show them)", 1, 1,
          &Session::w_goto},
         {"branches", "", "what back and goto have kept", 0, 0, &Session::w_branches},
+        {"save", "[--replace] FILE [LABEL]",
+         "save the machine, its whole history and your names to a snapshot file (sockscope FILE opens it)", 1, 255,
+         &Session::w_save, true},
     };
     return kWords;
 }
@@ -195,14 +207,40 @@ const MetaWord* Session::find_meta(std::string_view name) {
     return nullptr;
 }
 
-Session::Session(bool interactive) : interactive_(interactive), history_(make_boot_world()), interp_(history_) {
-    interp_.print = [this](const std::string& s) { on_print(s); };
-    base_entries_ = history_.entries().size();
-    base_steps_ = history_.step_count();
+Session::Session(bool interactive, ReplStart start) : interactive_(interactive), save_(std::move(start.save)) {
+    history_ = start.history ? std::move(start.history) : std::make_unique<History>(make_boot_world());
+    // An interpreter handed over must be one over this history.
+    if (start.interp && &start.interp->history != history_.get()) start.interp.reset();
+    adopt(start.interp ? std::move(start.interp) : std::make_unique<script::Interp>(*history_));
+    for (auto& [steps, in] : start.earlier)
+        if (in && &in->history == history_.get() && steps <= history_->step_count()) {
+            in->print = [](const std::string&) {};
+            interp_at_[steps] = std::move(in);
+        }
+    // Going back stops where the script's process was created: before it,
+    // the session would have no process to run calls in.
+    const auto& es = history_->entries();
+    for (size_t i = 0; i < es.size(); ++i)
+        if (es[i].cmd.op == Op::Spawn && es[i].cmd.text == "(the script's process)") {
+            base_entries_ = i + 1;
+            base_steps_ = es[i].first_step + es[i].steps;
+            break;
+        }
+    interp_at_.erase(interp_at_.begin(), interp_at_.lower_bound(base_steps_));
     remember_names();
 }
 
-void Session::remember_names() { names_at_[history_.step_count()] = Names{interp_.vars, interp_.tasks}; }
+// Makes `in` the session's interpreter, printing through the session.
+void Session::adopt(std::unique_ptr<script::Interp> in) {
+    interp_ = std::move(in);
+    interp_->print = [this](const std::string& s) { on_print(s); };
+}
+
+void Session::remember_names() {
+    auto copy = std::make_unique<script::Interp>(*interp_);
+    copy->print = [](const std::string&) {};
+    interp_at_[history_->step_count()] = std::move(copy);
+}
 
 void Session::out(const std::string& s) {
     if (!interactive_) {
@@ -314,7 +352,17 @@ bool Session::handle(const std::string& raw) {
 
     // A REPL word: its name, then plain words (no call, no binding).
     std::vector<std::string> w = words_of(t);
-    if (const MetaWord* m = find_meta(w[0]); m && t.find_first_of("(=:!") == std::string::npos) {
+    const MetaWord* m = find_meta(w[0]);
+    // A word that takes the rest of the line: its name, a blank, anything
+    // but an assignment (`save = socket(...)` binds a name called save).
+    if (m && m->rest && w.size() > 1 && w[1][0] != '=') {
+        rest_ = trim(std::string_view(t).substr(w[0].size()));
+        (this->*m->run)(std::vector<std::string>(w.begin() + 1, w.end()));
+        std::fflush(stdout);
+        return !quit_;
+    }
+    if (m && t.find_first_of("(=:!") == std::string::npos) {
+        rest_.clear();
         std::vector<std::string> args(w.begin() + 1, w.end());
         if (args.size() < m->min_args || args.size() > m->max_args) {
             std::string use = std::string(m->name) + (*m->args ? std::string(" ") + m->args : "");
@@ -346,7 +394,7 @@ bool Session::handle(const std::string& raw) {
     const script::Line& l = std::get<script::Line>(parsed);
     cur_stmt_ = std::get_if<script::Statement>(&l);
     printed_any_ = false;
-    interp_.run_line(l, kFile);
+    interp_->run_line(l, kFile);
     cur_stmt_ = nullptr;
     remember_names();
     std::fflush(stdout);
@@ -405,7 +453,7 @@ void Session::w_quit(const std::vector<std::string>&) { quit_ = true; }
 
 void Session::w_trace(const std::vector<std::string>& a) {
     if (a.empty()) {
-        out(std::string("trace is ") + (interp_.trace_steps ? "on" : "off") +
+        out(std::string("trace is ") + (interp_->trace_steps ? "on" : "off") +
             " (trace on prints each step's kernel frames as it runs)\n");
         return;
     }
@@ -413,17 +461,17 @@ void Session::w_trace(const std::vector<std::string>& a) {
         out("usage: trace [on|off]\n");
         return;
     }
-    interp_.trace_steps = a[0] == "on";
-    out(interp_.trace_steps ? "trace on: each step's kernel frames print as it runs\n" : "trace off\n");
+    interp_->trace_steps = a[0] == "on";
+    out(interp_->trace_steps ? "trace on: each step's kernel frames print as it runs\n" : "trace off\n");
 }
 
 // ---- steps, history, back, goto, branches ----
 
 std::string Session::step_label(size_t s) const {
-    const StepRecord& rec = history_.trace().steps[s];
+    const StepRecord& rec = history_->trace().steps[s];
     switch (rec.kind) {
     case StepKind::Syscall:
-        return rec.command < history_.entries().size() ? history_.entries()[rec.command].cmd.text : "a command";
+        return rec.command < history_->entries().size() ? history_->entries()[rec.command].cmd.text : "a command";
     case StepKind::Deliver: return "a segment arrives";
     case StepKind::Timer: return "a timer fires at " + std::to_string(rec.time) + " ms";
     case StepKind::Resume: return "task " + std::to_string(rec.task) + " runs again";
@@ -442,19 +490,19 @@ void Session::w_steps(const std::vector<std::string>& a) {
         }
         n = *v;
     }
-    uint64_t total = history_.step_count();
+    uint64_t total = history_->step_count();
     if (total == 0) {
         out("no steps yet\n");
         return;
     }
     n = std::min(n, total);
     std::string s;
-    for (uint64_t i = total - n; i < total; ++i) s += format_step(history_.trace(), i, step_label(i));
+    for (uint64_t i = total - n; i < total; ++i) s += format_step(history_->trace(), i, step_label(i));
     out(s);
 }
 
 void Session::w_history(const std::vector<std::string>&) {
-    const auto& es = history_.entries();
+    const auto& es = history_->entries();
     std::vector<std::string> steps(es.size());
     size_t width = 5;
     for (size_t i = 0; i < es.size(); ++i) {
@@ -474,7 +522,7 @@ void Session::w_history(const std::vector<std::string>&) {
         line.resize(6 + width + 2, ' ');
         s += line + es[i].cmd.text + "\n";
     }
-    s += plural(history_.step_count(), "step", "steps") +
+    s += plural(history_->step_count(), "step", "steps") +
          " so far; back N undoes commands, goto STEP returns to just before a step\n";
     out(s);
 }
@@ -489,7 +537,7 @@ void Session::w_back(const std::vector<std::string>& a) {
         }
         n = *v;
     }
-    size_t avail = history_.entries().size() - base_entries_;
+    size_t avail = history_->entries().size() - base_entries_;
     if (n == 0) return;
     if (avail == 0) {
         out("nothing to go back over yet\n");
@@ -500,7 +548,7 @@ void Session::w_back(const std::vector<std::string>& a) {
             " to go back over (back " + std::to_string(avail) + " returns to the start)\n");
         return;
     }
-    jump(history_.entries()[history_.entries().size() - n].first_step);
+    jump(history_->entries()[history_->entries().size() - n].first_step);
 }
 
 void Session::w_goto(const std::vector<std::string>& a) {
@@ -509,7 +557,7 @@ void Session::w_goto(const std::vector<std::string>& a) {
         out("usage: goto STEP  — STEP is a step number, as history shows them\n");
         return;
     }
-    uint64_t total = history_.step_count();
+    uint64_t total = history_->step_count();
     if (*v > total) {
         out("there is no step " + std::to_string(*v) + " yet; goto takes " + std::to_string(base_steps_) + " to " +
             std::to_string(total) + " (" + std::to_string(total) + " is now)\n");
@@ -525,40 +573,48 @@ void Session::w_goto(const std::vector<std::string>& a) {
 
 // Makes the world just before step n the head; what came after becomes a branch.
 void Session::jump(uint64_t n) {
-    if (n >= history_.step_count()) {
-        out("already at step " + std::to_string(history_.step_count()) + ", the latest\n");
+    if (n >= history_->step_count()) {
+        out("already at step " + std::to_string(history_->step_count()) + ", the latest\n");
         return;
     }
     std::string partway;
-    for (const History::Entry& e : history_.entries())
+    for (const History::Entry& e : history_->entries())
         if (e.first_step < n && n < e.first_step + e.steps)
             partway = ", partway through `" + e.cmd.text + "` (" + std::to_string(n - e.first_step) + " of its " +
                       std::to_string(e.steps) + " steps ran)";
-    size_t branches_before = history_.branches().size();
-    if (!history_.branch_at(n)) {
+    size_t branches_before = history_->branches().size();
+    if (!history_->branch_at(n)) {
         out("cannot go to step " + std::to_string(n) + "\n");
         return;
     }
-    // The names bound after that point are forgotten with the steps.
-    auto it = names_at_.upper_bound(n);
-    if (it != names_at_.begin()) {
-        const Names& names = std::prev(it)->second;
-        interp_.vars = names.vars;
-        interp_.tasks = names.tasks;
+    // The interpreter as it was then: the names bound after that point are
+    // forgotten with the steps, and a call that was asleep then is asleep
+    // again, its result line still to come.
+    auto it = interp_at_.upper_bound(n);
+    if (it != interp_at_.begin()) {
+        adopt(std::make_unique<script::Interp>(*std::prev(it)->second));
+    } else if (!interp_at_.empty()) {
+        // Before the earliest moment the session knows names of (a
+        // snapshot's steps): its earliest names, without the tasks that do
+        // not exist yet.
+        adopt(std::make_unique<script::Interp>(*interp_at_.begin()->second));
+        for (auto t = interp_->tasks.begin(); t != interp_->tasks.end();)
+            t = !t->first.empty() && !interp_->world().tasks.contains(t->second) ? interp_->tasks.erase(t)
+                                                                                : std::next(t);
     }
-    names_at_.erase(names_at_.upper_bound(n), names_at_.end());
+    interp_at_.erase(interp_at_.upper_bound(n), interp_at_.end());
     remember_names();
     std::string s = "back to step " + std::to_string(n) + partway;
-    if (history_.branches().size() > branches_before) {
-        const History::Branch& b = history_.branches().back();
+    if (history_->branches().size() > branches_before) {
+        const History::Branch& b = history_->branches().back();
         s += "; " + plural(b.commands.size(), "later command", "later commands") + " kept as branch " +
-             std::to_string(history_.branches().size());
+             std::to_string(history_->branches().size());
     }
     out(s + "\n");
 }
 
 void Session::w_branches(const std::vector<std::string>&) {
-    const auto& bs = history_.branches();
+    const auto& bs = history_->branches();
     if (bs.empty()) {
         out("no branches yet (back and goto keep the commands they undo as a branch)\n");
         return;
@@ -570,6 +626,15 @@ void Session::w_branches(const std::vector<std::string>&) {
         for (const Command& c : bs[i].commands) s += "    " + c.text + "\n";
     }
     out(s);
+}
+
+// `save [--replace] FILE [LABEL]`: the label is the rest of the line.
+void Session::w_save(const std::vector<std::string>&) {
+    if (!save_) {
+        out("save: this program was built without snapshots\n");
+        return;
+    }
+    out(save_(rest_, *history_, *interp_) + "\n");
 }
 
 // ---- completion ----
@@ -605,7 +670,7 @@ std::vector<Candidate> Session::complete(std::string_view before, std::string_vi
         for (const CommandSpec& s : script::command_table()) add(s.name, s.max_args > 0 ? "(" : "");
         if (ctx.empty()) {
             for (const MetaWord& m : meta_words()) add(m.name, *m.args ? " " : "");
-            for (const auto& [name, id] : interp_.tasks)
+            for (const auto& [name, id] : interp_->tasks)
                 if (!name.empty()) add(name, ": ");
         }
     } else if (in_call) {
@@ -625,7 +690,7 @@ std::vector<Candidate> Session::complete(std::string_view before, std::string_vi
             if (call == "nstat") {
                 for (int m = 0; m < static_cast<int>(Mib::Count); ++m) add(mib_name(static_cast<Mib>(m)));
             } else {
-                for (const auto& [name, v] : interp_.vars) add(name);
+                for (const auto& [name, v] : interp_->vars) add(name);
                 for (const script::Constant& k : script::all_constants()) add(k.name);
             }
         }
@@ -644,9 +709,10 @@ std::string history_path() {
 
 }  // namespace
 
-int run_repl() {
+int run_repl(ReplStart start) {
     bool terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-    Session session(terminal);
+    std::string banner = std::move(start.banner);
+    Session session(terminal, std::move(start));
     if (!terminal) {
         std::string line;
         while (std::getline(std::cin, line))
@@ -667,7 +733,9 @@ int run_repl() {
 
     LineEditor editor("sockscope", history_path(),
                       [&](std::string_view before, std::string_view word) { return session.complete(before, word); });
-    std::printf("sockscope — the Linux socket layer, one step at a time. Type help for the calls, quit to leave.\n");
+    if (banner.empty())
+        banner = "sockscope — the Linux socket layer, one step at a time. Type help for the calls, quit to leave.";
+    std::printf("%s\n", banner.c_str());
     std::fflush(stdout);
     while (true) {
         std::optional<std::string> line = editor.read(kPrompt);

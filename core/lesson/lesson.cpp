@@ -1108,7 +1108,10 @@ StepResult Runner::run_next() {
     Mark m;
     m.steps = history_->step_count();
     m.interp = std::make_unique<script::Interp>(*interp_);
+    m.taken = taken_.size();
     marks_.push_back(std::move(m));
+    auto take = [&]() { taken_.push_back(Mark{history_->step_count(), std::make_unique<script::Interp>(*interp_), 0}); };
+    take();
     r.first_step = marks_.back().steps;
     last_.reset();
 
@@ -1122,6 +1125,7 @@ StepResult Runner::run_next() {
         bool ok = interp_->run_line(rl.parsed, lesson_->file);
         sink_ = nullptr;
         for (std::string& l : lines) (l.rfind(prefix, 0) == 0 ? r.problems : r.output).push_back(std::move(l));
+        take();
         if (!ok) {
             r.script_error = true;
             break;
@@ -1205,9 +1209,25 @@ bool Runner::back_to(size_t index) {
     if (m.steps < history_->step_count() && !history_->branch_at(m.steps)) return false;
     interp_ = std::make_unique<script::Interp>(*m.interp);
     interp_->print = [this](const std::string& s) { on_print(s); };
+    taken_.resize(m.taken);
     marks_.resize(index);
     last_.reset();
     return true;
+}
+
+Runner::Handoff Runner::release() {
+    Handoff h;
+    for (Mark& m : taken_) h.earlier.push_back(Handoff::At{m.steps, std::move(m.interp)});
+    marks_.clear();
+    taken_.clear();
+    // The interpreters print through this runner; the receiver sets its own.
+    auto quiet = [](const std::string&) {};
+    interp_->print = quiet;
+    for (auto& a : h.earlier) a.interp->print = quiet;
+    h.interp = std::move(interp_);
+    h.history = std::move(history_);
+    last_.reset();
+    return h;
 }
 
 std::vector<std::string> Runner::finish() {

@@ -211,6 +211,24 @@ public:
     History& history() { return *history_; }
     script::Interp& interp() { return *interp_; }
 
+    // Hands the lesson's machine over to another front end (the REPL after
+    // the last step): the history, the interpreter at the head (names and
+    // calls still asleep), and the interpreter as it was before each step
+    // and after each of its lines, so the receiver can go back over the
+    // lesson's steps with the names of that moment. The runner is empty afterwards; only its
+    // destructor may be called. The interpreters refer to the history by
+    // address: keep the history where it is (it is handed out on the heap).
+    struct Handoff {
+        std::unique_ptr<History> history;
+        std::unique_ptr<script::Interp> interp;
+        struct At {
+            uint64_t steps = 0;                      // history steps before the lesson step
+            std::unique_ptr<script::Interp> interp;  // the names then
+        };
+        std::vector<At> earlier;                     // in the order they were taken
+    };
+    Handoff release();
+
     // Evaluates a value or a condition against the current state (the
     // checks after a step use these). Errors come back in *err as
     // "FILE:LINE:COL: error: ..." and the result is then meaningless.
@@ -221,6 +239,7 @@ private:
     struct Mark {
         uint64_t steps = 0;                      // history steps before the lesson step
         std::unique_ptr<script::Interp> interp;  // the names as they were then
+        size_t taken = 0;                        // taken_.size() then
     };
     void on_print(const std::string& s);
     std::optional<Value> term_value(const Term& t, const std::string& task, Value::Kind* kind,
@@ -232,6 +251,7 @@ private:
     std::unique_ptr<History> history_;
     std::unique_ptr<script::Interp> interp_;
     std::vector<Mark> marks_;
+    std::vector<Mark> taken_;                    // the names before each step and after each line (release())
     std::vector<std::string>* sink_ = nullptr;   // where printed lines go
     std::string partial_;
     std::optional<Value> last_;                  // the step's last call's result

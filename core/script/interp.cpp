@@ -194,11 +194,15 @@ bool Interp::directive(const Directive& d, const std::string& f) {
         int64_t v1 = 0, v2 = 0;
         if (!(vs >> v1)) error(d.pos, "expected a number after '='");
         vs >> v2;
+        // Checked on a scratch copy first: a refused value takes no step.
+        World probe;
+        probe.sysctl = world().sysctl;
+        if (!Machine::set_sysctl(probe, name, v1, v2)) error(d.pos, "bad value for " + name);
         Command c;
         c.op = Op::Sysctl;
         c.a = {id, v1, v2, 0, 0, 0};
         c.text = "!sysctl " + text;
-        if (submit(c).ret < 0) error(d.pos, "bad value for " + name);
+        submit(c);
         return true;
     }
     if (d.name == "define") {
@@ -275,25 +279,43 @@ bool Interp::run_line(const Line& line, const std::string& f) {
             return true;
         }
         // The task the statement runs in.
+        // A new TASK: prefix makes a process, but only once the line has
+        // passed every check: a refused line changes nothing.
         auto it = tasks.find(s.task);
+        bool new_task = false;
         if (it == tasks.end() || !world().tasks.contains(it->second)) {
             if (!s.task.empty() && vars.count(s.task) == 0) {
-                new_process(s.task, 0, 0);
+                new_task = true;
             } else if (!s.task.empty()) {
                 error(s.pos, "task '" + s.task + "' has exited");
             } else {
                 error(s.pos, "the script's process has exited");
             }
         }
-        current = tasks.at(s.task);
-        const Task& task = world().tasks[current];
-        if (task.state == TASK_INTERRUPTIBLE && spec->kind != CmdKind::Query && spec->kind != CmdKind::Meta)
-            error(s.pos, "task " + (s.task.empty() ? std::string("main") : "'" + s.task + "'") +
-                             " is asleep in a call; run another task, or let time pass (!advance MS)");
-        if (task.kthread) error(s.pos, "kernel threads run only their own code");
+        if (!new_task) {
+            const Task& task = world().tasks[tasks.at(s.task)];
+            if (task.state == TASK_INTERRUPTIBLE && spec->kind != CmdKind::Query && spec->kind != CmdKind::Meta)
+                error(s.pos, "task " + (s.task.empty() ? std::string("main") : "'" + s.task + "'") +
+                                 " is asleep in a call; run another task, or let time pass (!advance MS)");
+            if (task.kthread) error(s.pos, "kernel threads run only their own code");
+        }
         std::vector<Val> v = resolve(s, *spec);
+        uint64_t before_task = history.step_count();
+        if (new_task) new_process(s.task, 0, 0);
+        current = tasks.at(s.task);
         uint64_t before = history.step_count();
-        Result r = spec->run(*this, v);
+        Result r;
+        try {
+            r = spec->run(*this, v);
+        } catch (const ScriptError&) {
+            // Refused while running (an unknown counter or protocol name):
+            // the process made for the new TASK: goes too, with no trace.
+            if (new_task) {
+                history.branch_at(before_task, false);
+                tasks.erase(s.task);
+            }
+            throw;
+        }
         (void)before;
         bool slept = r.err == -1 && world().tasks.contains(current) &&
                      world().tasks[current].state == TASK_INTERRUPTIBLE && spec->kind != CmdKind::Query;

@@ -128,6 +128,8 @@ const std::vector<Field<Sock>>& sock_fields() {
         F<&Sock::sk_refcnt>("sk_refcnt"),
         F<&Sock::sk_kern_sock>("sk_kern_sock"),
         F<&Sock::sk_disconnects>("sk_disconnects"),
+        F<&Sock::connect_tried>("connect_tried"),
+        F<&Sock::listen_tried>("listen_tried"),
         F<&Sock::inet_num>("inet_num"),
         F<&Sock::inet_sport>("inet_sport"),
         F<&Sock::inet_saddr>("inet_saddr"),

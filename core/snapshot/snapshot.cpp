@@ -12,6 +12,8 @@
 #include "snapshot/snapshot.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -140,8 +142,12 @@ void check_identity(sqlite3* db, bool for_save, bool* is_new) {
     }
     if (ver > kUserVersion)
         fail("made by a newer sockscope (snapshot format " + std::to_string(ver) + "; this sockscope reads format " +
-             std::to_string(kUserVersion) + " and older)");
+             std::to_string(kUserVersion) + "): open it with that version");
     if (ver < 1) fail("damaged: a sockscope snapshot file without a format version");
+    if (ver < kUserVersion)
+        fail("made by an older sockscope (snapshot format " + std::to_string(ver) + "; this sockscope reads format " +
+             std::to_string(kUserVersion) + "): open it with that version" +
+             (for_save ? ", or save to a new file" : ""));
 }
 
 // A file cut short loses its last pages (or part of one): SQLite may not
@@ -227,14 +233,15 @@ void delete_snapshot_rows(sqlite3* db, int64_t id) {
     s.exec();
 }
 
-std::string save_db(sqlite3* db, const History& h, const std::string& label, const SessionNames* names) {
+std::string save_db(sqlite3* db, const History& h, const std::string& label, const SessionNames* names,
+                    bool replace) {
+    bool is_new = false;
+    check_identity(db, true, &is_new);   // first: a foreign file is refused as such
     if (std::string why = boot_world_problem(h.boot_world()); !why.empty())
         fail("cannot save this history: it does not start from a boot world (" + why + ")");
     const World& head = h.live().k.w;
     if (head.timer_queue != derived_timer_queue(head) || head.peer_addrs != derived_peer_addrs(head))
         fail("cannot save this world: its timer queue or peer routes do not match its timers and peers");
-    bool is_new = false;
-    check_identity(db, true, &is_new);
     // Keep the whole transaction in memory until COMMIT (no cache spills).
     exec_sql(db, "PRAGMA cache_size = -262144");
     exec_sql(db, "BEGIN IMMEDIATE");
@@ -282,6 +289,19 @@ std::string save_db(sqlite3* db, const History& h, const std::string& label, con
             int64_t n = sqlite3_column_int64(q.get(), 0) + 1;
             while (label_id(used = "snapshot " + std::to_string(n), &old_boot)) ++n;
         } else if (int64_t old = label_id(used, &old_boot)) {
+            // What the user saved is never replaced unless they said so.
+            if (!replace) {
+                Stmt q(db, "SELECT created_step, created_at FROM snapshot WHERE id = ?1");
+                q.bind(1, old);
+                std::string what;
+                if (q.step()) {
+                    const unsigned char* at = sqlite3_column_text(q.get(), 1);
+                    what = " (" + std::to_string(sqlite3_column_int64(q.get(), 0)) + " steps, saved " +
+                           (at ? reinterpret_cast<const char*>(at) : "at an unknown time") + ")";
+                }
+                fail("already holds a snapshot labelled '" + used + "'" + what +
+                     "; nothing was written (choose another label, or replace it)");
+            }
             delete_snapshot_rows(db, old);
             if (old_boot) delete_snapshot_rows(db, old_boot);
         }
@@ -858,9 +878,17 @@ std::string world_diff(const World& a, const World& b) {
 std::string boot_world_problem(const World& w) {
     World ref = make_boot_world();
     Sysctls s = w.sysctl;
-    for (const SysctlSlot& sl : sysctl_slots(s))
+    Sysctls boot = ref.sysctl;
+    std::vector<SysctlSlot> have = sysctl_slots(s), dflt = sysctl_slots(boot);
+    for (size_t i = 0; i < have.size(); ++i) {
+        const SysctlSlot& sl = have[i];
+        // A value the boot world has already needs no setting (the kernel's
+        // own defaults need not pass the handlers' checks: ping_group_range
+        // boots as "1 0", which only its handler's normalisation produces).
+        if (*sl.v1 == *dflt[i].v1 && (!sl.v2 || *sl.v2 == *dflt[i].v2)) continue;
         if (!Machine::set_sysctl(ref, sl.name, *sl.v1, sl.v2 ? *sl.v2 : 0))
             return std::string("it sets ") + sl.name + " to a value the kernel refuses";
+    }
     if (ref == w) return "";
     return "it differs from a freshly booted kernel's in " + world_diff(w, ref);
 }
@@ -992,20 +1020,29 @@ std::string plain(const std::string& path, const std::string& msg) {
 // ---------------------------------------------------------------- API
 
 bool save(const std::string& path, const History& h, const std::string& label, std::string* err,
-          const SessionNames* names, std::string* used_label) {
-    Db d;
-    if (!open_file(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, d, err)) return false;
-    try {
-        std::string used = save_db(d.db, h, label, names);
-        if (used_label) *used_label = used;
-        return true;
-    } catch (const Fail& f) {
-        if (err) *err = plain(path, f.msg);
-        return false;
-    } catch (const std::bad_alloc&) {
-        if (err) *err = path + ": out of memory";
-        return false;
+          const SessionNames* names, std::string* used_label, bool replace) {
+    // A save that fails must leave no trace: a file it created is removed.
+    struct stat st {};
+    bool existed = ::lstat(path.c_str(), &st) == 0;
+    bool ok = false;
+    {
+        Db d;
+        if (!open_file(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, d, err)) return false;
+        try {
+            std::string used = save_db(d.db, h, label, names, replace);
+            if (used_label) *used_label = used;
+            ok = true;
+        } catch (const Fail& f) {
+            if (err) *err = plain(path, f.msg);
+        } catch (const std::bad_alloc&) {
+            if (err) *err = path + ": out of memory";
+        }
     }
+    if (!ok && !existed) {
+        ::unlink(path.c_str());
+        ::unlink((path + "-journal").c_str());
+    }
+    return ok;
 }
 
 std::unique_ptr<History> load(const std::string& path, const std::string& label, std::string* err,
@@ -1057,7 +1094,7 @@ bool save_to_memory(const History& h, const std::string& label, std::vector<uint
     if (!open_file(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_MEMORY, d, err))
         return false;
     try {
-        save_db(d.db, h, label, names);
+        save_db(d.db, h, label, names, false);
         sqlite3_int64 n = 0;
         unsigned char* p = sqlite3_serialize(d.db, "main", &n, 0);
         if (!p) fail("cannot serialize the database");
@@ -1110,13 +1147,19 @@ std::string repl_save(const std::string& args, const History& h, const SessionNa
     std::istringstream in(args);
     std::string path;
     in >> path;
-    if (path.empty()) return "usage: save FILE [LABEL]";
+    bool replace = path == "--replace";
+    if (replace) in >> path;
+    if (path.empty() || path == "--replace") return "usage: save [--replace] FILE [LABEL]";
     std::string label;
     std::getline(in, label);
     size_t b = label.find_first_not_of(" \t");
     label = b == std::string::npos ? "" : label.substr(b, label.find_last_not_of(" \t\r") - b + 1);
     std::string err, used;
-    if (!save(path, h, label, &err, names, &used)) return "save: error: " + err;
+    if (!save(path, h, label, &err, names, &used, replace)) {
+        if (!replace && err.find("already holds a snapshot labelled") != std::string::npos)
+            err += "\n  (save --replace " + path + " " + label + " replaces it)";
+        return "save: error: " + err;
+    }
     return "saved '" + used + "' (" + std::to_string(h.step_count()) + " steps, " +
            std::to_string(h.entries().size()) + " commands) to " + path;
 }

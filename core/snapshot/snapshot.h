@@ -1,7 +1,7 @@
 // snapshot.h — state snapshots in SQLite: save, open, continue, query.
 //
 // A snapshot file is an SQLite database (PRAGMA application_id 'SokS',
-// user_version 1) holding any number of labelled snapshots. Each one is the
+// user_version 2) holding any number of labelled snapshots. Each one is the
 // world at the head of a history — every kernel object in a table named
 // after it, with columns named after its fields (docs/snapshots.md) — plus
 // the history that led there: the boot world and the commands with their
@@ -31,7 +31,10 @@ namespace sockscope::script { class Interp; }
 namespace sockscope::snapshot {
 
 constexpr int32_t kApplicationId = 0x536F6B53;  // 'SokS'
-constexpr int32_t kUserVersion = 1;
+// The format: 2 added inet_bind_bucket.fast_rcv_saddr and the udplite
+// names. Each sockscope reads exactly its own format: a file's history only
+// replays on the model that made it, so an older file is refused too.
+constexpr int32_t kUserVersion = 2;
 
 // What a front end knows beyond the history: the script's names. Optional
 // in a snapshot; `run --load` restores them so a script can go on using
@@ -55,12 +58,14 @@ struct Info {
     std::string created_at;     // UTC, ISO 8601
 };
 
-// Saves the head of h and its whole history under `label` (empty: "snapshot
-// N"); a snapshot with the same label in the file is replaced. Creates the
-// file if needed; refuses a file that is not a sockscope snapshot file.
-// On success *used_label (if given) is the label written.
+// Saves the head of h and its whole history under `label` (empty: the
+// first free "snapshot N"). Creates the file if needed; refuses a file
+// that is not a sockscope snapshot file. A snapshot with the same label is
+// replaced only when `replace` is true: otherwise the save is refused and
+// nothing is written, so no front end can lose a saved snapshot by
+// accident. On success *used_label (if given) is the label written.
 bool save(const std::string& path, const History& h, const std::string& label, std::string* err,
-          const SessionNames* names = nullptr, std::string* used_label = nullptr);
+          const SessionNames* names = nullptr, std::string* used_label = nullptr, bool replace = false);
 
 // Opens the snapshot `label` (empty: the newest; a label that is a number
 // also matches the snapshot id). Returns null with *err on any problem.
@@ -87,8 +92,9 @@ std::string to_json(const History& h, const std::string& label, const SessionNam
 // writes its JSON to *json.
 bool export_json(const std::string& path, const std::string& label, std::string* json, std::string* err);
 
-// For the REPL's `save FILE [LABEL]`: args is what follows the word save.
-// Returns the line to print ("saved 'L' (12 steps) to FILE" or an error).
+// For the REPL's `save [--replace] FILE [LABEL]`: args is what follows the
+// word save. Returns the line to print ("saved 'L' (12 steps, 3 commands)
+// to FILE", or "save: error: ...").
 std::string repl_save(const std::string& args, const History& h, const SessionNames* names = nullptr);
 
 }  // namespace sockscope::snapshot

@@ -6,7 +6,9 @@
 # Starts the REPL in a detached tmux session of a fixed size (on a private
 # tmux server, so no display and no user session is touched), types a short
 # session the way a student would — calls, a Tab completion, help, show, a
-# mistake, back, quit — and checks what the screen shows. Exits 0 when every
+# mistake, back, quit — and checks what the screen shows. Then plays the
+# last step of lesson 1 to its end, goes on in the REPL it hands over to,
+# saves a snapshot there and opens it again. Exits 0 when every
 # check holds; otherwise prints which one failed, with the screen, and
 # exits 1. HOME points at a scratch directory, so the user's
 # ~/.sockscope_history is left alone.
@@ -149,6 +151,54 @@ done
 status=$($T display-message -p -t "$SESSION" '#{pane_dead_status}' 2>/dev/null)
 [ "$status" = 0 ] || fail "the REPL exited with status '$status'"
 grep -qF "listen" "$SCRATCH/.sockscope_history" 2>/dev/null || fail "no ~/.sockscope_history was written"
+
+# A finished lesson leaves the student in this REPL, on the lesson's
+# machine: the last step of lesson 1, its checkpoint answered, then the
+# lesson's names, back over its steps, and save.
+LESSONS=$(cd "$(dirname "$0")/../../lessons" && pwd)
+SESSION=lesson
+$T new-session -d -s "$SESSION" -x 120 -y 40 \
+    env HOME="$SCRATCH" TERM=screen LANG=C.UTF-8 "$BIN" lesson play 1 --from 8 --dir "$LESSONS" --lang en ||
+    { echo "tmux_check: cannot start the lesson" >&2; exit 1; }
+i=0
+until screen | grep -qF "your prediction"; do
+    i=$((i + 1))
+    [ $i -gt 100 ] && { fail "the lesson's checkpoint did not come"; break; }
+    sleep 0.1
+done
+$T send-keys -t "$SESSION" -l "b"
+$T send-keys -t "$SESSION" Enter
+sleep 0.3
+$T send-keys -t "$SESSION" Enter
+PROMPTS=1
+wait_prompts 1 || exit 1
+expect "Right: b) in the fd table" "the checkpoint's verdict"
+expect "Now in the REPL, on the lesson's state" "the hand-off to the REPL"
+type_line "fcntl(n, F_GETFL)"
+expect_line "= 2050" "a name the lesson bound"
+type_line "back 2"
+expect "back to step 9; 2 later commands kept as branch 1" "back over the lesson's steps"
+type_line "fcntl(n, F_GETFD)"
+expect_line "= 1" "the name still bound at step 9"
+type_line "save $SCRATCH/lesson1.sqlite end of lesson 1"
+expect "saved 'end of lesson 1' (10 steps, 10 commands) to $SCRATCH/lesson1.sqlite" "save in the REPL"
+$T send-keys -t "$SESSION" -l "quit"
+$T send-keys -t "$SESSION" Enter
+
+# The saved snapshot opens in the REPL on a terminal, at the saved step.
+SESSION=snapshot
+$T new-session -d -s "$SESSION" -x 120 -y 40 \
+    env HOME="$SCRATCH" TERM=screen "$BIN" "$SCRATCH/lesson1.sqlite" ||
+    { echo "tmux_check: cannot open the snapshot" >&2; exit 1; }
+PROMPTS=1
+wait_prompts 1 || exit 1
+expect "snapshot 'end of lesson 1' of $SCRATCH/lesson1.sqlite, at step 10" "the snapshot's banner"
+type_line "fcntl(n, F_GETFD)"
+expect_line "= 1" "a name saved with the snapshot"
+type_line "goto 1"
+expect "back to step 1; " "goto into the saved history"
+$T send-keys -t "$SESSION" -l "quit"
+$T send-keys -t "$SESSION" Enter
 
 if [ $FAILED -ne 0 ]; then
     exit 1
