@@ -91,7 +91,7 @@ bool with_table(World& w, ObjKind k, F&& f) {
     }
 }
 
-template <class Tbl> using IdOf = decltype(std::declval<Tbl&>().ids())::value_type;
+template <class Tbl> using IdOf = typename decltype(std::declval<Tbl&>().ids())::value_type;
 
 // Grows an fd table the way expand_files does, so slot fd exists.
 void ensure_slot(FilesStruct& fs, int fd) {
