@@ -296,7 +296,10 @@ bool Machine::sysctl_id(const std::string& name, int* id) {
 // unprivileged port, and that port may not lie above the range's start).
 // A refused value changes nothing.
 bool Machine::set_sysctl(World& w, const std::string& name, int64_t v1, int64_t v2) {
-    Sysctls& s = w.sysctl;
+    return set_sysctl(w.sysctl, name, v1, v2);
+}
+
+bool Machine::set_sysctl(Sysctls& s, const std::string& name, int64_t v1, int64_t v2) {
     auto in = [](int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi; };
     auto iv = static_cast<int>(v1);
     auto set_u8 = [&](int& field, int64_t lo, int64_t hi) {

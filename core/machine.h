@@ -83,6 +83,7 @@ public:
     // Sysctl by name ("net.core.somaxconn"); false if unknown. Values with
     // two numbers (ip_local_port_range) take both.
     static bool set_sysctl(World& w, const std::string& name, int64_t v1, int64_t v2);
+    static bool set_sysctl(Sysctls& s, const std::string& name, int64_t v1, int64_t v2);  // the same on a copy
     static bool sysctl_id(const std::string& name, int* id);
     static const std::vector<std::string>& sysctl_names();
 };

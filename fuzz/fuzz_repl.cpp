@@ -14,7 +14,6 @@
 // crashing input did). A session is cut at kMaxLines lines to keep every
 // run short: long sessions are not more interesting than many short ones.
 #include "app/cli/repl.cpp"
-#include "known_bugs.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -20,7 +20,6 @@
 
 #include "history.h"
 #include "invariants.h"
-#include "known_bugs.h"
 #include "script/interp.h"
 #include "script/parser.h"
 #include "script/report.h"

@@ -187,7 +187,7 @@ int inet_csk_listen_start(Kernel& k, SockId sk) {
         }
         err = inet_hash(k, sk);
         if (!err) {
-            if (!k.w.socks[sk].listen_tried) KSET(k, sk, listen_tried, true);
+            KSET(k, sk, listen_tried, true);
             KRET(0);
         }
     }

@@ -135,6 +135,18 @@ static void tcp_fin(Kernel& k, SockId sk) {
     if (!(k.w.socks[sk].sk_flags & SOCK_DEAD)) sk_state_change(k, sk);
 }
 
+// Our SYN is acknowledged (a SYN-ACK, or the ACK of a simultaneous open):
+// nothing is left to retransmit, so the timer stops and the retry count
+// starts over (tcp_ack rearming the RTO with nothing in flight).
+static void tcp_syn_acked(Kernel& k, SockId sk) {
+    TimerId tm = k.w.socks[sk].icsk_retransmit_timer;
+    if (tm) {
+        del_timer(k, tm);
+        KSET(k, sk, icsk_retransmit_timer, TimerId{});
+    }
+    KSET(k, sk, icsk_retransmits, 0);
+}
+
 // SYN_SENT: the answer to our SYN.
 static int tcp_rcv_synsent_state_process(Kernel& k, SockId sk, const Packet& p) {
     KFRAME(k, tcp_rcv_synsent_state_process);
@@ -149,12 +161,7 @@ static int tcp_rcv_synsent_state_process(Kernel& k, SockId sk, const Packet& p) 
         // tcp_finish_connect
         KSET(k, sk, rcv_nxt, p.seq + 1);
         KSET(k, sk, snd_una, p.ack_seq);
-        TimerId tm = k.w.socks[sk].icsk_retransmit_timer;
-        if (tm) {
-            del_timer(k, tm);
-            KSET(k, sk, icsk_retransmit_timer, TimerId{});
-        }
-        KSET(k, sk, icsk_retransmits, 0);
+        tcp_syn_acked(k, sk);
         tcp_set_state(k, sk, TCP_ESTABLISHED);
         tcp_send_ack(k, sk);
         if (!(k.w.socks[sk].sk_flags & SOCK_DEAD)) sk_state_change(k, sk);
@@ -225,12 +232,7 @@ int tcp_rcv_state_process(Kernel& k, SockId sk, const Packet& p) {
     switch (st) {
     case TCP_SYN_RECV:
         if (p.ack_seq != k.w.socks[sk].snd_nxt) KRET(1);
-        if (TimerId tm = k.w.socks[sk].icsk_retransmit_timer) {
-            // our SYN is acknowledged: nothing left to retransmit
-            del_timer(k, tm);
-            KSET(k, sk, icsk_retransmit_timer, TimerId{});
-            KSET(k, sk, icsk_retransmits, 0);
-        }
+        tcp_syn_acked(k, sk);
         tcp_set_state(k, sk, TCP_ESTABLISHED);
         if (!(k.w.socks[sk].sk_flags & SOCK_DEAD)) sk_state_change(k, sk);
         // A child inherits sk_shutdown from its listener; a write shutdown

@@ -61,7 +61,7 @@ void tcp_connect(Kernel& k, SockId sk) {
     KSET(k, sk, sk_err, 0);
     KSET(k, sk, sk_flags, k.w.socks[sk].sk_flags & ~SOCK_DONE);
     k.mib_inc(Mib::ActiveOpens);
-    if (!k.w.socks[sk].connect_tried) KSET(k, sk, connect_tried, true);
+    KSET(k, sk, connect_tried, true);
     ip_queue_xmit(k, syn);
     arm_retransmit(k, sk);
 }

@@ -195,8 +195,7 @@ bool Interp::directive(const Directive& d, const std::string& f) {
         if (!(vs >> v1)) error(d.pos, "expected a number after '='");
         vs >> v2;
         // Checked on a scratch copy first: a refused value takes no step.
-        World probe;
-        probe.sysctl = world().sysctl;
+        Sysctls probe = world().sysctl;
         if (!Machine::set_sysctl(probe, name, v1, v2)) error(d.pos, "bad value for " + name);
         Command c;
         c.op = Op::Sysctl;
