@@ -1,21 +1,37 @@
 // history.cpp — see history.h.
+//
+//   construction, reset, the live machine
+//   running commands at the head (run, advance, replay)
+//   the trace on demand
+//   going back (world_at, entry_of_step, branch_at)
 #include "history.h"
 
 #include <algorithm>
 
 namespace sockscope {
 
-History::History(World boot, uint32_t checkpoint_every) : live_(boot), every_(checkpoint_every) {
-    live_.k.trace = &trace_;
+// ---------------------------------------------------------------- the live machine
+
+History::History(World boot, uint32_t checkpoint_every) : every_(checkpoint_every) {
+    start_live(boot, 0);
     cps_.push_back(Checkpoint{0, 0, std::move(boot)});
 }
 
-void History::reset(World boot) {
+// The head becomes a machine over w, keeping the hook tests hang on it,
+// and recording into the trace once the trace has been read.
+void History::start_live(World w, uint64_t steps_before) {
     auto hook = live_.after_step;
-    live_ = Machine(boot);
+    live_ = Machine(std::move(w));
+    live_base_ = steps_before;
     live_.after_step = hook;
-    live_.k.trace = &trace_;
+    live_.k.trace = tracing_ ? &trace_ : nullptr;
+}
+
+void History::reset(World boot) {
+    start_live(boot, 0);
     trace_.clear();
+    traced_steps_ = 0;
+    traced_entries_ = 0;
     entries_.clear();
     branches_.clear();
     cps_.clear();
@@ -29,19 +45,29 @@ void History::maybe_checkpoint() {
     steps_at_last_cp_ = step_count();
 }
 
-Outcome History::run(const Command& c, std::vector<Kernel::Completion>* done) {
+// ---------------------------------------------------------------- running at the head
+
+Outcome History::record(const Command& c, int64_t budget, std::vector<Kernel::Completion>* done) {
     uint32_t idx = static_cast<uint32_t>(entries_.size());
-    Entry e{c, step_count(), 0};
+    uint64_t first = step_count();
     live_.k.completions.clear();
-    live_.budget = -1;
+    live_.budget = budget;
     Outcome o = live_.exec(c, idx);
     live_.settle(idx);
-    e.steps = step_count() - e.first_step;
-    entries_.push_back(std::move(e));
+    live_.budget = -1;
+    entries_.push_back(Entry{c, first, step_count() - first});
+    if (tracing_) {
+        traced_steps_ = step_count();
+        traced_entries_ = entries_.size();
+    }
     if (done) done->insert(done->end(), live_.k.completions.begin(), live_.k.completions.end());
     live_.k.completions.clear();
     maybe_checkpoint();
     return o;
+}
+
+Outcome History::run(const Command& c, std::vector<Kernel::Completion>* done) {
+    return record(c, -1, done);
 }
 
 void History::advance(int64_t ms, std::vector<Kernel::Completion>* done) {
@@ -54,17 +80,7 @@ void History::advance(int64_t ms, std::vector<Kernel::Completion>* done) {
 
 bool History::replay(const std::vector<Entry>& entries, std::vector<Branch> branches) {
     for (const Entry& in : entries) {
-        uint32_t idx = static_cast<uint32_t>(entries_.size());
-        Entry e{in.cmd, step_count(), 0};
-        live_.k.completions.clear();
-        live_.budget = static_cast<int64_t>(in.steps);
-        live_.exec(in.cmd, idx);
-        live_.settle(idx);
-        live_.budget = -1;
-        live_.k.completions.clear();
-        e.steps = step_count() - e.first_step;
-        entries_.push_back(std::move(e));
-        maybe_checkpoint();
+        record(in.cmd, static_cast<int64_t>(in.steps), nullptr);
         if (entries_.back().steps != in.steps) return false;
     }
     for (Branch& b : branches) branches_.push_back(std::move(b));
@@ -78,12 +94,37 @@ void History::replay_entry(Machine& m, const Entry& e, uint32_t idx) {
     m.budget = -1;
 }
 
+// ---------------------------------------------------------------- the trace on demand
+
+// Writes the trace of the commands not yet traced by running them again
+// from the world before them, then has the live machine record from here
+// on. The untraced commands always start at a command boundary (traced
+// steps only ever end at one), so whole entries replay, each with its step
+// budget, and the events come out exactly as a recording run makes them.
+const Trace& History::trace() const {
+    if (traced_entries_ < entries_.size()) {
+        Machine m(world_at(traced_steps_));
+        m.k.trace = &trace_;
+        for (size_t i = traced_entries_; i < entries_.size(); ++i)
+            replay_entry(m, entries_[i], static_cast<uint32_t>(i));
+        traced_steps_ = step_count();
+        traced_entries_ = entries_.size();
+    }
+    if (!tracing_) {
+        tracing_ = true;
+        live_.k.trace = &trace_;
+    }
+    return trace_;
+}
+
+// ---------------------------------------------------------------- going back
+
 World History::world_at(uint64_t n) const {
     if (n >= step_count()) return live_.k.w;
     // The last checkpoint at or before n.
-    const Checkpoint* cp = &cps_.front();
-    for (const Checkpoint& c : cps_)
-        if (c.steps <= n) cp = &c;
+    auto after = std::upper_bound(cps_.begin(), cps_.end(), n,
+                                  [](uint64_t s, const Checkpoint& c) { return s < c.steps; });
+    const Checkpoint* cp = &*(after - 1);
     Machine m(cp->world);
     uint64_t done = cp->steps;
     for (size_t i = cp->entry; i < entries_.size() && done < n; ++i) {
@@ -121,23 +162,28 @@ bool History::branch_at(uint64_t n, bool save_branch) {
     }
     entries_.resize(keep);
     if (save_branch) branches_.push_back(std::move(b));
-    // Trace: drop every event, step and segment after step n.
-    size_t ev_end = n < trace_.steps.size() ? trace_.steps[n].first_event : trace_.events.size();
-    uint32_t pk_end = 0;
-    for (size_t i = 0; i < ev_end; ++i) {
-        const TraceEvent& e = trace_.events[i];
-        if (e.ev == Ev::PacketSend || e.ev == Ev::PacketDeliver || e.ev == Ev::PacketDrop)
-            pk_end = std::max(pk_end, e.id + 1);
+    // Trace: drop every event, step and segment after step n. A trace that
+    // ends at or before n keeps its end (a command boundary at or before
+    // the cut, since the cut command is now one of the kept).
+    if (traced_steps_ >= n) {
+        size_t ev_end = n < trace_.steps.size() ? trace_.steps[n].first_event : trace_.events.size();
+        uint32_t pk_end = 0;
+        for (size_t i = 0; i < ev_end; ++i) {
+            const TraceEvent& e = trace_.events[i];
+            if (e.ev == Ev::PacketSend || e.ev == Ev::PacketDeliver || e.ev == Ev::PacketDrop)
+                pk_end = std::max(pk_end, e.id + 1);
+        }
+        trace_.events.resize(ev_end);
+        trace_.steps.resize(n);
+        trace_.packets.resize(pk_end);
+        traced_steps_ = n;
+        traced_entries_ = keep;
+    } else {
+        traced_entries_ = std::min(traced_entries_, keep);
     }
-    trace_.events.resize(ev_end);
-    trace_.steps.resize(n);
-    trace_.packets.resize(pk_end);
     while (cps_.size() > 1 && cps_.back().steps > n) cps_.pop_back();
     steps_at_last_cp_ = cps_.back().steps;
-    auto hook = live_.after_step;
-    live_ = Machine(std::move(w));
-    live_.after_step = hook;
-    live_.k.trace = &trace_;
+    start_live(std::move(w), n);
     return true;
 }
 

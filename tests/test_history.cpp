@@ -5,6 +5,7 @@
 // are kept as branches, and checkpoints change nothing but speed.
 #include "support.h"
 
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -53,6 +54,7 @@ struct Recorder {
         for (const std::string& l : lines) r.push_back(run(l));
         return r;
     }
+    const Trace* live_trace_pointer() const { return h.live().k.trace; }
     // Forget what was recorded after step n (a branch replaced it).
     void forget_after(uint64_t n) { worlds.erase(worlds.upper_bound(n), worlds.end()); }
 };
@@ -399,6 +401,101 @@ TEST(History, ReplayStopsAtAnEntryThatRunsADifferentNumberOfSteps) {
     EXPECT_FALSE(copy.replay(entries));
     EXPECT_EQ(copy.entries().size(), entries.size());
     EXPECT_EQ(copy.step_count(), r.h.step_count());
+}
+
+// ---------------------------------------------------------------- the trace on demand
+
+namespace {
+
+// Two traces are the same when every event, step record and segment is.
+void expect_same_trace(const Trace& got, const Trace& want, const std::string& where) {
+    ASSERT_EQ(got.steps.size(), want.steps.size()) << where;
+    ASSERT_EQ(got.events.size(), want.events.size()) << where;
+    ASSERT_EQ(got.packets.size(), want.packets.size()) << where;
+    for (size_t i = 0; i < want.events.size(); ++i)
+        ASSERT_EQ(std::memcmp(&got.events[i], &want.events[i], sizeof(TraceEvent)), 0)
+            << where << ": event " << i << " of step " << want.steps.size();
+    for (size_t i = 0; i < want.steps.size(); ++i) {
+        const StepRecord& g = got.steps[i];
+        const StepRecord& w = want.steps[i];
+        EXPECT_TRUE(g.first_event == w.first_event && g.command == w.command && g.time == w.time &&
+                    g.kind == w.kind && g.task == w.task)
+            << where << ": step " << i;
+    }
+    for (size_t i = 0; i < want.packets.size(); ++i)
+        EXPECT_TRUE(got.packets[i] == want.packets[i]) << where << ": segment " << i;
+}
+
+// A recorder whose history writes its trace from the first step on.
+struct TracedRecorder : Recorder {
+    TracedRecorder() { h.trace(); }
+};
+
+}  // namespace
+
+TEST(History, AHistoryNobodyHasReadTheTraceOfKeepsNoTrace) {
+    Recorder r;
+    r.run_all(kTasksAndPeers);
+    EXPECT_FALSE(r.h.tracing());
+    EXPECT_EQ(r.live_trace_pointer(), nullptr);
+    EXPECT_GT(r.h.step_count(), 30u);
+    const Trace& t = r.h.trace();
+    EXPECT_TRUE(r.h.tracing());
+    EXPECT_EQ(t.steps.size(), r.h.step_count());
+    EXPECT_EQ(r.live_trace_pointer(), &t);
+}
+
+TEST(History, TheTraceWrittenOnDemandIsTheTraceRecordedAsTheStepsRan) {
+    for (const auto* script : {&kHandshake, &kSynTimeout, &kTasksAndPeers}) {
+        TracedRecorder eager;
+        Recorder lazy;
+        eager.run_all(*script);
+        lazy.run_all(*script);
+        expect_same_trace(lazy.h.trace(), eager.h.trace(), script->front() + " ...");
+        EXPECT_EQ(lazy.out, eager.out);
+    }
+}
+
+TEST(History, ReadingTheTraceHalfwayThenRunningOnGivesTheSameTrace) {
+    TracedRecorder eager;
+    Recorder lazy;
+    eager.run_all(kTasksAndPeers);
+    size_t half = kTasksAndPeers.size() / 2;
+    lazy.run_all(std::vector<std::string>(kTasksAndPeers.begin(), kTasksAndPeers.begin() + half));
+    lazy.h.trace();
+    lazy.run_all(std::vector<std::string>(kTasksAndPeers.begin() + half, kTasksAndPeers.end()));
+    expect_same_trace(lazy.h.trace(), eager.h.trace(), "read at line " + std::to_string(half));
+}
+
+TEST(History, BranchingInsideACommandBeforeOrAfterTheTraceIsWrittenGivesTheSameTrace) {
+    // The same commands and the same cut, with the trace written from the
+    // start, never before the cut, or up to a point before the cut.
+    auto drive = [](Recorder& r, bool read_early) {
+        r.run_all(std::vector<std::string>(kHandshake.begin(), kHandshake.begin() + 3));
+        if (read_early) r.h.trace();
+        r.run_all(std::vector<std::string>(kHandshake.begin() + 3, kHandshake.end()));
+        uint64_t cut = r.h.entries()[4].first_step + 2;  // inside connect()
+        ASSERT_TRUE(r.h.branch_at(cut));
+        r.forget_after(cut);
+        // main sleeps in the cut connect(); another task goes on.
+        r.run_all({"B: d = socket(AF_INET, SOCK_STREAM, 0)", "B: connect(d, 127.0.0.1:7000)", "sleep(1000)"});
+    };
+    TracedRecorder eager;
+    Recorder never, early;
+    drive(eager, false);
+    drive(never, false);
+    drive(early, true);
+    expect_same_trace(never.h.trace(), eager.h.trace(), "trace written after the branch");
+    expect_same_trace(early.h.trace(), eager.h.trace(), "trace written before the cut");
+    expect_world_at_matches(never);
+}
+
+TEST(History, AHistoryWithoutATraceIsSmallerThanOneWithIt) {
+    TracedRecorder eager;
+    Recorder lazy;
+    eager.run_all(kHandshake);
+    lazy.run_all(kHandshake);
+    EXPECT_LT(lazy.h.bytes(), eager.h.bytes());
 }
 
 // ---------------------------------------------------------------- reset, size

@@ -4,35 +4,10 @@
 
 #include <cstddef>
 #include <cstdio>
-#include <new>
-
-#include <sys/mman.h>
 
 #include "script/constants.h"
 
 namespace sockscope {
-
-// ---------------------------------------------------------------- memory
-
-static constexpr size_t kHuge = size_t{2} << 20;
-
-void* bulk_alloc(size_t bytes) {
-    if (bytes < kHuge) return ::operator new(bytes);
-    size_t len = (bytes + kHuge - 1) & ~(kHuge - 1);
-    void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    madvise(p, len, MADV_HUGEPAGE);  // a hint: without THP it is 4 KB pages
-    return p;
-}
-
-void bulk_free(void* p, size_t bytes) {
-    if (!p) return;
-    if (bytes < kHuge) {
-        ::operator delete(p);
-        return;
-    }
-    munmap(p, (bytes + kHuge - 1) & ~(kHuge - 1));
-}
 
 // ---------------------------------------------------------------- functions
 

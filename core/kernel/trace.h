@@ -78,26 +78,10 @@ struct StepRecord {
     uint32_t task = 0;          // the task it ran in (0 = softirq context)
 };
 
-// Large trace arrays come from whole huge pages (mmap + MADV_HUGEPAGE):
-// a history grows by about 11 KB per connection cycle, and on a virtual
-// machine a fault per fresh 4 KB page costs microseconds. Small arrays use
-// the ordinary heap.
-void* bulk_alloc(size_t bytes);
-void bulk_free(void* p, size_t bytes);
-template <class T>
-struct BulkAlloc {
-    using value_type = T;
-    BulkAlloc() = default;
-    template <class U> BulkAlloc(const BulkAlloc<U>&) {}
-    T* allocate(size_t n) { return static_cast<T*>(bulk_alloc(n * sizeof(T))); }
-    void deallocate(T* p, size_t n) { bulk_free(p, n * sizeof(T)); }
-    template <class U> bool operator==(const BulkAlloc<U>&) const { return true; }
-};
-
 struct Trace {
-    std::vector<TraceEvent, BulkAlloc<TraceEvent>> events;
-    std::vector<StepRecord, BulkAlloc<StepRecord>> steps;
-    std::vector<Packet, BulkAlloc<Packet>> packets;   // every segment sent, by PacketSend index
+    std::vector<TraceEvent> events;
+    std::vector<StepRecord> steps;
+    std::vector<Packet> packets;   // every segment sent, by PacketSend index
 
     size_t step_count() const { return steps.size(); }
     // Events of step i: [begin, end)
