@@ -8,7 +8,15 @@
 //                   network namespace when we may unshare one, otherwise on
 //                   the host's lo)
 //   BM_ModelCycle   the same cycle as Commands through a History that keeps
-//                   every step (trace and checkpoints), as the program does
+//                   every step (commands with their step counts, and
+//                   checkpoints), as a headless run does; the trace is
+//                   written when first read (History::trace)
+//   BM_ModelCycleTraced
+//                   the same with the trace recorded as the steps run, as
+//                   in the window
+//   BM_TraceOnDemand
+//                   the first trace() over 1,000 untraced cycles: what
+//                   reading the trace later costs
 //   BM_ModelCycleNoHistory
 //                   the same through a bare Machine, nothing recorded: the
 //                   model's own cost, for reference
@@ -49,8 +57,12 @@ using namespace sockscope;
 // no history (record = false: the model's own cost, for reference).
 class ModelRig {
 public:
-    explicit ModelRig(bool record = true) : record_(record) {
+    // traced: the trace is read once at the start, so every step is
+    // recorded as it runs (what the window does); otherwise the history
+    // keeps commands and checkpoints and writes the trace when read.
+    explicit ModelRig(bool record = true, bool traced = false) : record_(record), traced_(traced) {
         build_commands();
+        if (traced_) h_.trace();
         spawn();
     }
 
@@ -63,6 +75,7 @@ public:
     void reset() {
         if (record_) h_.reset(make_boot_world());
         else bare_ = Machine();
+        if (traced_) h_.trace();
         ++resets_;
         spawn();
     }
@@ -166,6 +179,7 @@ private:
     uint64_t steps() const { return record_ ? h_.step_count() : bare_.steps_run; }
 
     bool record_;
+    bool traced_;
     History h_;                      // record_: every step kept
     Machine bare_;                   // !record_: no trace attached
     uint32_t command_index_ = 0;
@@ -179,6 +193,7 @@ private:
 
 constexpr uint64_t kResetEvery = 200000;  // cycles between History::reset
 ModelRig* g_model = nullptr;              // kept across the benchmark's runs
+ModelRig* g_traced = nullptr;
 ModelRig* g_bare = nullptr;
 
 void model_cycle(benchmark::State& state, ModelRig& m) {
@@ -201,6 +216,35 @@ void model_cycle(benchmark::State& state, ModelRig& m) {
 void BM_ModelCycle(benchmark::State& state) {
     if (!g_model) g_model = new ModelRig(true);
     model_cycle(state, *g_model);
+}
+
+// The same with the trace written as the steps run, as in the window
+// (which reads the trace from its first frame).
+void BM_ModelCycleTraced(benchmark::State& state) {
+    if (!g_traced) g_traced = new ModelRig(true, true);
+    model_cycle(state, *g_traced);
+}
+
+// Writing the trace on demand: one iteration is the first trace() call on
+// a history of 1,000 untraced cycles (a replay of all of them with the
+// trace attached). Reported per cycle.
+constexpr int kOnDemandCycles = 1000;
+void BM_TraceOnDemand(benchmark::State& state) {
+    for (auto _ : state) {
+        state.PauseTiming();
+        auto* rig = new ModelRig(true);
+        for (int i = 0; i < kOnDemandCycles; ++i)
+            if (const char* err = rig->cycle()) {
+                state.SkipWithError(err);
+                break;
+            }
+        state.ResumeTiming();
+        benchmark::DoNotOptimize(rig->history().trace().events.size());
+        state.PauseTiming();
+        delete rig;
+        state.ResumeTiming();
+    }
+    state.SetItemsProcessed(state.iterations() * kOnDemandCycles);
 }
 
 // Reference: the model with nothing recorded. BM_ModelCycle minus this is
@@ -388,7 +432,9 @@ void print_history(const char* label, ModelRig& m) {
 
 BENCHMARK(kernel_bench::BM_KernelCycle)->Name("BM_KernelCycle");
 BENCHMARK(model_bench::BM_ModelCycle)->Name("BM_ModelCycle");
+BENCHMARK(model_bench::BM_ModelCycleTraced)->Name("BM_ModelCycleTraced");
 BENCHMARK(model_bench::BM_ModelCycleNoHistory)->Name("BM_ModelCycleNoHistory");
+BENCHMARK(model_bench::BM_TraceOnDemand)->Name("BM_TraceOnDemand")->Unit(benchmark::kMillisecond);
 BENCHMARK(model_bench::BM_HistoryJump)->Name("BM_HistoryJump");
 
 int main(int argc, char** argv) {
@@ -422,7 +468,18 @@ int main(int argc, char** argv) {
             std::printf("; recording the history costs %.2f us per cycle", (m->second - b->second) * 1e6);
         std::printf("\n");
     }
+    auto t = rep.per_iter.find("BM_ModelCycleTraced");
+    if (t != rep.per_iter.end()) {
+        std::printf("model cycle with the trace recorded as it runs (as in the window): %.2f us", t->second * 1e6);
+        if (k != rep.per_iter.end()) std::printf(", %.1f times faster than the kernel", k->second / t->second);
+        std::printf("\n");
+    }
+    auto d = rep.per_iter.find("BM_TraceOnDemand");
+    if (d != rep.per_iter.end())
+        std::printf("writing the trace on demand: %.2f us per cycle (first trace() over %d untraced cycles)\n",
+                    d->second * 1e6 / model_bench::kOnDemandCycles, model_bench::kOnDemandCycles);
     if (model_bench::g_model) print_history("", *model_bench::g_model);
+    if (model_bench::g_traced) print_history("traced ", *model_bench::g_traced);
     using model_bench::g_jump;
     using model_bench::g_jump_us;
     if (g_jump) {

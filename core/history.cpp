@@ -7,6 +7,7 @@
 #include "history.h"
 
 #include <algorithm>
+#include <string_view>
 
 namespace sockscope {
 
@@ -55,7 +56,7 @@ Outcome History::record(const Command& c, int64_t budget, std::vector<Kernel::Co
     Outcome o = live_.exec(c, idx);
     live_.settle(idx);
     live_.budget = -1;
-    entries_.push_back(Entry{c, first, step_count() - first});
+    entries_.push(c, first, step_count() - first);
     if (tracing_) {
         traced_steps_ = step_count();
         traced_entries_ = entries_.size();
@@ -87,11 +88,58 @@ bool History::replay(const std::vector<Entry>& entries, std::vector<Branch> bran
     return true;
 }
 
-void History::replay_entry(Machine& m, const Entry& e, uint32_t idx) {
-    m.budget = static_cast<int64_t>(e.steps);
-    m.exec(e.cmd, idx);
+void History::replay_entry(Machine& m, const Command& c, uint64_t steps, uint32_t idx) {
+    m.budget = static_cast<int64_t>(steps);
+    m.exec(c, idx);
     m.settle(idx);
     m.budget = -1;
+}
+
+// ---------------------------------------------------------------- the command list
+
+// A command's identity for sharing: every field, text included.
+static size_t command_hash(const Command& c) {
+    size_t h = std::hash<std::string_view>()(c.text);
+    auto mix = [&](uint64_t v) { h ^= std::hash<uint64_t>()(v) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
+    mix(static_cast<uint64_t>(c.op));
+    mix(c.task);
+    for (int64_t v : c.a) mix(static_cast<uint64_t>(v));
+    return h;
+}
+
+// Equal commands share one stored copy. A hash that two different
+// commands share keeps the first; the second is stored again (correct,
+// only less compact, and rare).
+void History::EntryList::push(const Command& c, uint64_t first_step, uint64_t steps) {
+    size_t h = command_hash(c);
+    auto [it, fresh] = by_hash_.try_emplace(h, static_cast<uint32_t>(pool_.size()));
+    uint32_t idx = it->second;
+    if (fresh || !(pool_[idx] == c)) {
+        idx = static_cast<uint32_t>(pool_.size());
+        pool_.push_back(c);
+    }
+    recs_.push_back(Rec{first_step, steps, idx});
+}
+
+void History::EntryList::clear() {
+    recs_.clear();
+    pool_.clear();
+    by_hash_.clear();
+}
+
+size_t History::EntryList::bytes() const {
+    size_t b = recs_.capacity() * sizeof(Rec) + pool_.capacity() * sizeof(Command) +
+               by_hash_.size() * (sizeof(size_t) + sizeof(uint32_t) + 2 * sizeof(void*)) +
+               by_hash_.bucket_count() * sizeof(void*);
+    for (const Command& c : pool_) b += c.text.capacity() > 15 ? c.text.capacity() + 1 : 0;
+    return b;
+}
+
+History::EntryList::operator std::vector<Entry>() const {
+    std::vector<Entry> out;
+    out.reserve(size());
+    for (size_t i = 0; i < size(); ++i) out.push_back((*this)[i]);
+    return out;
 }
 
 // ---------------------------------------------------------------- the trace on demand
@@ -106,7 +154,7 @@ const Trace& History::trace() const {
         Machine m(world_at(traced_steps_));
         m.k.trace = &trace_;
         for (size_t i = traced_entries_; i < entries_.size(); ++i)
-            replay_entry(m, entries_[i], static_cast<uint32_t>(i));
+            replay_entry(m, entries_[i].cmd, entries_[i].steps, static_cast<uint32_t>(i));
         traced_steps_ = step_count();
         traced_entries_ = entries_.size();
     }
@@ -128,10 +176,10 @@ World History::world_at(uint64_t n) const {
     Machine m(cp->world);
     uint64_t done = cp->steps;
     for (size_t i = cp->entry; i < entries_.size() && done < n; ++i) {
-        Entry e = entries_[i];
-        if (done + e.steps > n) e.steps = n - done;  // stop inside this command
-        replay_entry(m, e, static_cast<uint32_t>(i));
-        done += e.steps;
+        EntryRef e = entries_[i];
+        uint64_t steps = std::min(e.steps, n - done);  // may stop inside this command
+        replay_entry(m, e.cmd, steps, static_cast<uint32_t>(i));
+        done += steps;
     }
     return m.k.w;
 }
@@ -139,9 +187,10 @@ World History::world_at(uint64_t n) const {
 size_t History::entry_of_step(uint64_t n) const {
     if (n == 0 || entries_.empty()) return 0;
     uint64_t step = n - 1;
-    auto it = std::upper_bound(entries_.begin(), entries_.end(), step,
-                               [](uint64_t s, const Entry& e) { return s < e.first_step; });
-    return static_cast<size_t>(it - entries_.begin()) - 1;
+    const auto& recs = entries_.recs_;
+    auto it = std::upper_bound(recs.begin(), recs.end(), step,
+                               [](uint64_t s, const EntryList::Rec& r) { return s < r.first_step; });
+    return static_cast<size_t>(it - recs.begin()) - 1;
 }
 
 bool History::branch_at(uint64_t n, bool save_branch) {
@@ -155,12 +204,12 @@ bool History::branch_at(uint64_t n, bool save_branch) {
     while (keep < entries_.size() && entries_[keep].first_step + entries_[keep].steps <= n) ++keep;
     if (keep < entries_.size() && entries_[keep].first_step < n) {
         for (size_t i = keep; i < entries_.size(); ++i) b.commands.push_back(entries_[i].cmd);
-        entries_[keep].steps = n - entries_[keep].first_step;
+        entries_.recs_[keep].steps = n - entries_[keep].first_step;
         ++keep;
     } else {
         for (size_t i = keep; i < entries_.size(); ++i) b.commands.push_back(entries_[i].cmd);
     }
-    entries_.resize(keep);
+    entries_.recs_.resize(keep);
     if (save_branch) branches_.push_back(std::move(b));
     // Trace: drop every event, step and segment after step n. A trace that
     // ends at or before n keeps its end (a command boundary at or before
@@ -188,8 +237,7 @@ bool History::branch_at(uint64_t n, bool save_branch) {
 }
 
 size_t History::bytes() const {
-    size_t b = trace_.bytes() + entries_.capacity() * sizeof(Entry);
-    for (const Entry& e : entries_) b += e.cmd.text.capacity();
+    size_t b = trace_.bytes() + entries_.bytes();
     for (const Checkpoint& c : cps_) {
         const World& w = c.world;
         b += sizeof(World) + w.tasks.bytes() + w.files_structs.bytes() + w.files.bytes() +

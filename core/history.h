@@ -4,7 +4,7 @@
 // ran, never a world per step. A checkpoint — a copy of the world — is
 // taken at a command boundary whenever enough steps have passed since the
 // last one, so the world after any step is a checkpoint plus at most a
-// few hundred replayed steps (replay runs untraced, and every command
+// few thousand replayed steps (replay runs untraced, and every command
 // replays exactly as many steps as it first ran, so a command cut short by
 // a branch replays cut short). Branching keeps the abandoned tail as a
 // branch the user can still read.
@@ -20,7 +20,9 @@
 // cost. The window reads the trace on its first frame and so records
 // everything, as before.
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "machine.h"
@@ -29,7 +31,7 @@ namespace sockscope {
 
 class History {
 public:
-    explicit History(World boot = make_boot_world(), uint32_t checkpoint_every = 512);
+    explicit History(World boot = make_boot_world(), uint32_t checkpoint_every = 4096);
     History(const History&) = delete;
     History& operator=(const History&) = delete;
 
@@ -37,6 +39,62 @@ public:
         Command cmd;
         uint64_t first_step = 0;
         uint64_t steps = 0;
+    };
+
+    // The commands run so far, read like a vector of Entry. Each is kept as
+    // 24 bytes (its command's number, first step and step count) and equal
+    // commands are stored once: a session repeats itself (the same close,
+    // the same accept), and a 100-byte Command with its text per command
+    // was most of what a long history cost. Reading gives an EntryRef whose
+    // cmd refers to the stored command, valid as long as the history is.
+    struct EntryRef {
+        const Command& cmd;
+        uint64_t first_step;
+        uint64_t steps;
+        operator Entry() const { return Entry{cmd, first_step, steps}; }
+    };
+    class EntryList {
+    public:
+        size_t size() const { return recs_.size(); }
+        bool empty() const { return recs_.empty(); }
+        EntryRef operator[](size_t i) const {
+            const Rec& r = recs_[i];
+            return EntryRef{pool_[r.cmd], r.first_step, r.steps};
+        }
+        EntryRef at(size_t i) const { (void)recs_.at(i); return (*this)[i]; }
+        EntryRef front() const { return (*this)[0]; }
+        EntryRef back() const { return (*this)[recs_.size() - 1]; }
+        operator std::vector<Entry>() const;
+
+        class iterator {
+        public:
+            using value_type = Entry;
+            using difference_type = std::ptrdiff_t;
+            iterator(const EntryList* l, size_t i) : l_(l), i_(i) {}
+            EntryRef operator*() const { return (*l_)[i_]; }
+            iterator& operator++() { ++i_; return *this; }
+            bool operator==(const iterator& o) const { return i_ == o.i_; }
+        private:
+            const EntryList* l_;
+            size_t i_;
+        };
+        iterator begin() const { return iterator(this, 0); }
+        iterator end() const { return iterator(this, recs_.size()); }
+
+    private:
+        friend class History;
+        struct Rec {
+            uint64_t first_step;
+            uint64_t steps;
+            uint32_t cmd;          // index into pool_
+        };
+        void push(const Command& c, uint64_t first_step, uint64_t steps);
+        void clear();
+        size_t bytes() const;
+
+        std::vector<Rec> recs_;
+        std::vector<Command> pool_;                       // distinct commands, first seen first
+        std::unordered_map<size_t, uint32_t> by_hash_;   // a command's hash -> its pool_ index
     };
 
     // The machine at the head of the history; run commands through run().
@@ -48,7 +106,7 @@ public:
     const Trace& trace() const;
     // Whether the trace is being recorded as steps run (it has been read).
     bool tracing() const { return tracing_; }
-    const std::vector<Entry>& entries() const { return entries_; }
+    const EntryList& entries() const { return entries_; }
     // Steps so far, counting those of a command still running (hooks see it).
     uint64_t step_count() const { return live_base_ + live_.steps_run; }
 
@@ -92,7 +150,7 @@ private:
         World world;
     };
     void maybe_checkpoint();
-    static void replay_entry(Machine& m, const Entry& e, uint32_t idx);
+    static void replay_entry(Machine& m, const Command& c, uint64_t steps, uint32_t idx);
     void start_live(World w, uint64_t steps_before);
     // Runs c at the head with a step budget (-1: none) and records it.
     Outcome record(const Command& c, int64_t budget, std::vector<Kernel::Completion>* done);
@@ -105,7 +163,7 @@ private:
     mutable size_t traced_entries_ = 0;    // ... which are the first traced_entries_ commands
     mutable bool tracing_ = false;         // trace() was called: record as steps run
     uint64_t live_base_ = 0;               // steps before the live machine began
-    std::vector<Entry> entries_;
+    EntryList entries_;
     std::vector<Checkpoint> cps_;
     std::vector<Branch> branches_;
     uint32_t every_;
