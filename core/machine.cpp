@@ -176,7 +176,7 @@ Outcome Machine::exec(const Command& c, uint32_t idx) {
         PeerId p(static_cast<uint32_t>(a[0]));
         if (!k.w.peers.contains(p)) { r = -ESRCH; break; }
         r = peer_send(k, p, static_cast<uint8_t>(a[1]), static_cast<uint32_t>(a[2]),
-                      static_cast<uint16_t>(a[3]), i(4));
+                      static_cast<uint16_t>(a[3]), i(4), a[5] != 0);
         break;
     }
     case Op::SynFlood: {

@@ -91,4 +91,17 @@ public:
     int lineno = 0;
 };
 
+// fd 3 listens on 0.0.0.0:8080 (backlog 5) and fd 4 is the connection
+// from remote peer P (10.0.0.2) it accepted: the start of every test of a
+// connection whose other end is driven by hand.
+inline void peer_connection(Sim& s) {
+    EXPECT_EQ(s.run("socket(AF_INET, SOCK_STREAM, 0)"), ok(3));
+    EXPECT_EQ(s.run("bind(3, 0.0.0.0:8080)"), ok(0));
+    EXPECT_EQ(s.run("listen(3, 5)"), ok(0));
+    s.run("P = peer(10.0.0.2:0)");
+    EXPECT_EQ(s.run("peer_syn(P, 127.0.0.1:8080)"), ok(0));
+    EXPECT_EQ(s.run("peer_ack(P, 127.0.0.1:8080)"), ok(0));
+    EXPECT_EQ(s.run("accept(3)"), ok(4));
+}
+
 }  // namespace sockscope::test

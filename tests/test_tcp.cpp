@@ -22,17 +22,6 @@ void connected_pair(Sim& s) {
     EXPECT_EQ(s.run("accept(3)"), ok(5));
 }
 
-// fd 3 listens on 0.0.0.0:8080 and fd 4 is the accepted connection from
-// peer P (10.0.0.2).
-void peer_connection(Sim& s) {
-    EXPECT_EQ(s.run("socket(AF_INET, SOCK_STREAM, 0)"), ok(3));
-    EXPECT_EQ(s.run("bind(3, 0.0.0.0:8080)"), ok(0));
-    EXPECT_EQ(s.run("listen(3, 5)"), ok(0));
-    s.run("P = peer(10.0.0.2:0)");
-    EXPECT_EQ(s.run("peer_syn(P, 127.0.0.1:8080)"), ok(0));
-    EXPECT_EQ(s.run("peer_ack(P, 127.0.0.1:8080)"), ok(0));
-    EXPECT_EQ(s.run("accept(3)"), ok(4));
-}
 
 const TimewaitSock& only_tw(Sim& s) {
     const TimewaitSock* found = nullptr;

@@ -18,14 +18,6 @@ void listener(Sim& s, const std::string& addr, int backlog) {
     EXPECT_EQ(s.run("listen(3, " + std::to_string(backlog) + ")"), ok(0));
 }
 
-// fd 4 is the accepted connection from peer P.
-void peer_connection(Sim& s) {
-    listener(s, "0.0.0.0:8080", 5);
-    s.run("P = peer(10.0.0.2:0)");
-    EXPECT_EQ(s.run("peer_syn(P, 127.0.0.1:8080)"), ok(0));
-    EXPECT_EQ(s.run("peer_ack(P, 127.0.0.1:8080)"), ok(0));
-    EXPECT_EQ(s.run("accept(3)"), ok(4));
-}
 
 }  // namespace
 
@@ -231,7 +223,7 @@ TEST(TcpInput, AFinArrivingInFinWait1WithoutAnAckOfOursLeadsToClosing) {
     peer_connection(s);
     EXPECT_EQ(s.run("shutdown(4, SHUT_WR)"), ok(0));
     EXPECT_EQ(s.run("tcp_state(4)"), ok(TCP_FIN_WAIT1));
-    EXPECT_EQ(s.run("peer_fin(P, 127.0.0.1:8080)"), ok(0));  // it does not acknowledge our FIN
+    EXPECT_EQ(s.run("peer_fin_crossing(P, 127.0.0.1:8080)"), ok(0));  // it does not acknowledge our FIN
     EXPECT_EQ(s.run("tcp_state(4)"), ok(TCP_CLOSING));
     EXPECT_EQ(peer(s, "P").inbox.back().flags, TH_ACK);
     EXPECT_EQ(s.run("peer_rst(P, 127.0.0.1:8080)"), ok(0));

@@ -1,7 +1,9 @@
 // test_tcp_output.cpp — core/ipv4/tcp_output.cpp: tcp_connect (the SYN,
 // ActiveOpens, the 1 s retransmit timer), the SYN-ACK, ACK, FIN and active
 // RST, and tcp_retransmit_timer for a connecting sock (linear then
-// exponential backoff, ETIMEDOUT after about 131 s).
+// exponential backoff, ETIMEDOUT after about 131 s) and for a FIN the peer
+// does not acknowledge (from 200 ms doubling; 8 retries for an orphan, 15
+// for a socket still open).
 #include "support.h"
 
 namespace sockscope::test {
@@ -76,6 +78,7 @@ TEST(TcpOutput, ConnectGivesUpWithEtimedoutAfter131Seconds) {
     EXPECT_EQ(s.run("tcp_state(3)"), ok(TCP_CLOSE));
     EXPECT_EQ(peer(s, "P").inbox.size(), 11u);  // giving up sends nothing
     EXPECT_EQ(s.mib(Mib::TCPAbortOnTimeout), 1);
+    EXPECT_EQ(s.mib(Mib::TCPTimeouts), 11);  // the last firing counts before giving up
     EXPECT_EQ(s.mib(Mib::AttemptFails), 1);
     EXPECT_EQ(s.mib(Mib::OutRsts), 0);
     EXPECT_EQ(s.run("getsockopt(3, SOL_SOCKET, SO_ERROR)"), ok(ETIMEDOUT));
@@ -211,6 +214,79 @@ TEST(TcpOutput, TwoConnectionsGetDifferentInitialSequenceNumbers) {
     EXPECT_NE(s.sk(4).snd_isn, s.sk(5).snd_isn);
     EXPECT_EQ(s.run("accept(3)"), ok(6));
     EXPECT_NE(s.sk(6).snd_isn, s.sk(4).snd_isn);
+    EXPECT_TRUE(s.close_all_and_wait().empty());
+}
+
+TEST(TcpOutput, AClosedSocketWhosePeerNeverAcksItsFinResendsItAndIsDestroyedAfter102Seconds) {
+    Sim s;
+    peer_connection(s);
+    EXPECT_EQ(s.run("close(4)"), ok(0));
+    EXPECT_EQ(s.run("close(3)"), ok(0));
+    EXPECT_EQ(s.w().socks.size(), 1u);  // the orphan in FIN_WAIT1
+    EXPECT_EQ(s.run("sleep(102199)"), ok(0));
+    // The FIN, then 8 retransmissions: 200 ms doubling (tcp_orphan_retries).
+    const std::vector<int64_t> want{0, 200, 600, 1400, 3000, 6200, 12600, 25400, 51000};
+    EXPECT_EQ(sent_times(s, "P", TH_FIN | TH_ACK), want);
+    for (const Packet& p : peer(s, "P").inbox) {
+        if (!(p.flags & TH_FIN)) continue;
+        EXPECT_EQ(p.seq, peer(s, "P").inbox.back().seq);  // the same FIN each time
+    }
+    EXPECT_EQ(s.w().socks.size(), 1u);
+    EXPECT_EQ(s.mib(Mib::RetransSegs), 8);
+    EXPECT_EQ(s.run("sleep(1)"), ok(0));  // the ninth firing gives up
+    EXPECT_EQ(s.w().socks.size(), 0u);
+    EXPECT_EQ(s.w().timers.size(), 0u);
+    EXPECT_EQ(s.mib(Mib::TCPTimeouts), 9);
+    EXPECT_EQ(s.mib(Mib::TCPAbortOnTimeout), 1);
+    EXPECT_EQ(peer(s, "P").inbox.size(), 10u);  // SYN-ACK and 9 FINs; giving up sends nothing
+    EXPECT_TRUE(s.close_all_and_wait().empty());
+}
+
+TEST(TcpOutput, APeerThatAcksTheFinStopsTheRetransmitTimer) {
+    Sim s;
+    peer_connection(s);
+    EXPECT_EQ(s.run("shutdown(4, SHUT_WR)"), ok(0));
+    EXPECT_EQ(s.run("sleep(200)"), ok(0));  // one retransmission
+    EXPECT_EQ(s.sk(4).icsk_retransmits, 1);
+    EXPECT_EQ(s.run("peer_ack(P, 127.0.0.1:8080)"), ok(0));
+    EXPECT_EQ(s.run("tcp_state(4)"), ok(TCP_FIN_WAIT2));
+    EXPECT_FALSE(s.sk(4).icsk_retransmit_timer);  // no FIN left to resend
+    EXPECT_EQ(s.sk(4).icsk_retransmits, 0);
+    EXPECT_EQ(s.mib(Mib::RetransSegs), 1);
+    EXPECT_EQ(s.run("sleep(1000000)"), ok(0));  // and nothing fires later
+    EXPECT_EQ(s.run("tcp_state(4)"), ok(TCP_FIN_WAIT2));
+    EXPECT_EQ(s.mib(Mib::RetransSegs), 1);
+    EXPECT_TRUE(s.close_all_and_wait().empty());
+}
+
+TEST(TcpOutput, AnOrphanWhoseFinIsAckedWaitsForThePeersFinAsATimewaitSock) {
+    Sim s;
+    peer_connection(s);
+    EXPECT_EQ(s.run("close(4)"), ok(0));
+    EXPECT_EQ(s.run("peer_ack(P, 127.0.0.1:8080)"), ok(0));
+    EXPECT_EQ(s.w().socks.size(), 1u);  // only the listener
+    ASSERT_EQ(s.w().tws.size(), 1u);
+    s.w().tws.each([&](TwId, const TimewaitSock& tw) { EXPECT_EQ(tw.tw_substate, TCP_FIN_WAIT2); });
+    EXPECT_EQ(s.w().timers.size(), 1u);  // the timewait timer, no retransmit timer
+    EXPECT_TRUE(s.close_all_and_wait().empty());
+}
+
+TEST(TcpOutput, ASocketStillOpenGivesUpOnItsFinAfter15RetriesWithEtimedout) {
+    Sim s;
+    peer_connection(s);
+    EXPECT_EQ(s.run("shutdown(4, SHUT_WR)"), ok(0));
+    EXPECT_EQ(s.run("tcp_state(4)"), ok(TCP_FIN_WAIT1));
+    // 200 ms doubling to 102.4 s, then TCP_RTO_MAX (120 s): the 16th firing,
+    // at 924.6 s, gives up.
+    EXPECT_EQ(s.run("sleep(924599)"), ok(0));
+    EXPECT_EQ(s.run("tcp_state(4)"), ok(TCP_FIN_WAIT1));
+    EXPECT_EQ(s.sk(4).icsk_retransmits, 15);
+    EXPECT_EQ(s.sk(4).icsk_rto, 120000);
+    EXPECT_EQ(s.run("sleep(1)"), ok(0));
+    EXPECT_EQ(s.run("tcp_state(4)"), ok(TCP_CLOSE));
+    EXPECT_EQ(s.run("getsockopt(4, SOL_SOCKET, SO_ERROR)"), ok(ETIMEDOUT));
+    EXPECT_EQ(s.mib(Mib::TCPAbortOnTimeout), 1);
+    EXPECT_EQ(sent_times(s, "P", TH_FIN | TH_ACK).size(), 16u);
     EXPECT_TRUE(s.close_all_and_wait().empty());
 }
 

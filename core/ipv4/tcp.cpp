@@ -75,11 +75,15 @@ void tcp_clear_xmit_timers(Kernel& k, SockId sk) {
 
 // An orphan in FIN_WAIT2 waits tcp_fin_timeout for the peer's FIN: up to
 // TCP_TIMEWAIT_LEN as a timewait sock at once, anything longer first on the
-// keepalive timer as a full sock. Returns true when the sock was replaced.
-bool tcp_fin_wait2_orphan(Kernel& k, SockId sk) {
+// keepalive timer as a full sock. When the peer's FIN came with the ACK that
+// brought the orphan here (fin_came), it stays a full sock on the keepalive
+// timer for the whole tcp_fin_timeout, so that FIN is not lost (tcp_fin
+// then takes it on to TIME_WAIT). Returns true when the sock was replaced.
+bool tcp_fin_wait2_orphan(Kernel& k, SockId sk, bool fin_came) {
     int tmo = k.w.sysctl.tcp_fin_timeout * 1000;
-    if (tmo > 60000) {
-        TimerId tm = mod_timer(k, k.w.socks[sk].sk_timer, TimerKind::tcp_keepalive, sk.v, k.w.now + tmo - 60000);
+    if (tmo > 60000 || fin_came) {
+        int64_t wait = tmo > 60000 ? tmo - 60000 : tmo;
+        TimerId tm = mod_timer(k, k.w.socks[sk].sk_timer, TimerKind::tcp_keepalive, sk.v, k.w.now + wait);
         KSET(k, sk, sk_timer, tm);
         return false;
     }
@@ -89,12 +93,18 @@ bool tcp_fin_wait2_orphan(Kernel& k, SockId sk) {
 
 // tcp_keepalive_timer for a FIN_WAIT2 orphan: after tcp_fin_timeout - 60 s
 // on this timer it becomes a timewait sock for tcp_fin_timeout - 60 s more,
-// as Linux does.
+// as Linux does; with nothing of tcp_fin_timeout left, it resets the peer
+// and dies.
 void tcp_keepalive_timer(Kernel& k, SockId sk) {
     KSET(k, sk, sk_timer, TimerId{});
+    if (k.w.socks[sk].sk_state != TCP_FIN_WAIT2 || !(k.w.socks[sk].sk_flags & SOCK_DEAD)) return;
     int tmo = k.w.sysctl.tcp_fin_timeout * 1000 - 60000;
-    if (k.w.socks[sk].sk_state == TCP_FIN_WAIT2 && (k.w.socks[sk].sk_flags & SOCK_DEAD) && tmo > 0)
+    if (tmo > 0) {
         tcp_time_wait(k, sk, TCP_FIN_WAIT2, tmo);
+        return;
+    }
+    tcp_send_active_reset(k, sk);
+    tcp_done(k, sk);
 }
 
 void tcp_close(Kernel& k, SockId sk, int timeout) {

@@ -136,16 +136,8 @@ static void tcp_fin(Kernel& k, SockId sk) {
 }
 
 // Our SYN is acknowledged (a SYN-ACK, or the ACK of a simultaneous open):
-// nothing is left to retransmit, so the timer stops and the retry count
-// starts over (tcp_ack rearming the RTO with nothing in flight).
-static void tcp_syn_acked(Kernel& k, SockId sk) {
-    TimerId tm = k.w.socks[sk].icsk_retransmit_timer;
-    if (tm) {
-        del_timer(k, tm);
-        KSET(k, sk, icsk_retransmit_timer, TimerId{});
-    }
-    KSET(k, sk, icsk_retransmits, 0);
-}
+// nothing is left to retransmit.
+static void tcp_syn_acked(Kernel& k, SockId sk) { tcp_clear_retransmit_timer(k, sk); }
 
 // SYN_SENT: the answer to our SYN.
 static int tcp_rcv_synsent_state_process(Kernel& k, SockId sk, const Packet& p) {
@@ -229,6 +221,8 @@ int tcp_rcv_state_process(Kernel& k, SockId sk, const Packet& p) {
     int st = k.w.socks[sk].sk_state;
     bool fin_acked = k.w.socks[sk].fin_sent && p.ack_seq == k.w.socks[sk].snd_nxt;
     if (p.ack_seq == k.w.socks[sk].snd_nxt) KSET(k, sk, snd_una, p.ack_seq);
+    // tcp_ack: the FIN is acknowledged, nothing is left to retransmit.
+    if (fin_acked && k.w.socks[sk].icsk_retransmit_timer) tcp_clear_retransmit_timer(k, sk);
     switch (st) {
     case TCP_SYN_RECV:
         if (p.ack_seq != k.w.socks[sk].snd_nxt) KRET(1);
@@ -247,11 +241,16 @@ int tcp_rcv_state_process(Kernel& k, SockId sk, const Packet& p) {
             sk_state_change(k, sk);
             break;
         }
-        if (!(p.flags & TH_FIN)) {
-            // An orphan waiting for the peer's FIN becomes a timewait sock.
-            if (tcp_fin_wait2_orphan(k, sk)) KRET(0);
-            break;
+        // An orphan. A FIN beyond the next byte we expect means data came
+        // after close(): abort and reset the peer.
+        if ((p.flags & TH_FIN) && static_cast<int32_t>(p.seq - k.w.socks[sk].rcv_nxt) > 0) {
+            tcp_done(k, sk);
+            k.mib_inc(Mib::TCPAbortOnData);
+            KRET(1);
         }
+        // Otherwise it waits for the peer's FIN (as a timewait sock, or on
+        // the keepalive timer when that FIN is in this very segment).
+        if (tcp_fin_wait2_orphan(k, sk, p.flags & TH_FIN)) KRET(0);
         break;
     case TCP_CLOSING:
         if (fin_acked) {

@@ -2,12 +2,20 @@
 // SYN retransmission of net/ipv4/tcp_timer.c.
 //
 // Models tcp_connect (SYN, ActiveOpens, the retransmit timer at 1 s), the
-// SYN-ACK, bare ACK, FIN and active RST, and tcp_retransmit_timer for a
-// connecting sock: linear timeouts for the first tcp_syn_linear_timeouts
-// retries (6.5+), then exponential backoff, giving up after tcp_syn_retries
-// + tcp_syn_linear_timeouts retries (about 131 s) with ETIMEDOUT.
+// SYN-ACK, bare ACK, FIN and active RST, and tcp_retransmit_timer:
+//   - for a connecting sock, linear timeouts for the first
+//     tcp_syn_linear_timeouts retries (6.5+), then exponential backoff,
+//     giving up after tcp_syn_retries + tcp_syn_linear_timeouts retries
+//     (about 131 s) with ETIMEDOUT;
+//   - for a FIN not yet acknowledged (FIN_WAIT1, CLOSING, LAST_ACK), resent
+//     from TCP_RTO_MIN with doubling up to TCP_RTO_MAX, giving up after
+//     tcp_retries2 (15) retries, or 8 for an orphan (tcp_orphan_retries 0
+//     means 8 while the RTO is below TCP_RTO_MAX): about 102 s for a closed
+//     socket whose peer went silent.
 // ISNs come from a seeded generator so runs are reproducible.
-// Left out: data, congestion control, window probes, keepalives.
+// Left out: data, congestion control, window probes, keepalives, RTT
+// measurement (a round trip takes no virtual time, so an established
+// connection's RTO is TCP_RTO_MIN), tcp_out_of_resources.
 #include <algorithm>
 
 #include "kernel/model.h"
@@ -41,6 +49,16 @@ static Packet make_packet(const Sock& s, uint8_t flags) {
     p.ack_seq = (flags & TH_ACK) ? s.rcv_nxt : 0;
     return p;
 }
+
+// include/net/tcp.h, in milliseconds. An established connection's first RTT
+// sample sets rto = srtt + max(2 * srtt, TCP_RTO_MIN); the model's round
+// trips take no virtual time, so that is TCP_RTO_MIN.
+constexpr int64_t TCP_RTO_MIN = 200;
+constexpr int64_t TCP_RTO_MAX = 120000;
+// The defaults of net.ipv4.tcp_retries2 and the 8 that tcp_orphan_retries()
+// makes of net.ipv4.tcp_orphan_retries = 0 (not sysctls of the model).
+constexpr int TCP_RETR2 = 15;
+constexpr int TCP_ORPHAN_RETRIES_ALIVE = 8;
 
 static void arm_retransmit(Kernel& k, SockId sk) {
     TimerId tm = mod_timer(k, k.w.socks[sk].icsk_retransmit_timer, TimerKind::tcp_retransmit, sk.v,
@@ -94,12 +112,28 @@ void tcp_send_ack(Kernel& k, SockId sk) {
     ip_queue_xmit(k, make_packet(k.w.socks[sk], TH_ACK));
 }
 
+// The FIN waits in the retransmit queue until it is acknowledged: sending
+// it arms the retransmit timer (tcp_event_new_data_sent -> tcp_rearm_rto).
 void tcp_send_fin(Kernel& k, SockId sk) {
     KFRAME(k, tcp_send_fin);
     Packet p = make_packet(k.w.socks[sk], TH_FIN | TH_ACK);
     KSET(k, sk, snd_nxt, k.w.socks[sk].snd_nxt + 1);
     KSET(k, sk, fin_sent, true);
     ip_queue_xmit(k, p);
+    KSET(k, sk, icsk_rto, TCP_RTO_MIN);
+    KSET(k, sk, icsk_retransmits, 0);
+    arm_retransmit(k, sk);
+}
+
+// Nothing is left in flight (tcp_rearm_rto with packets_out == 0): the
+// retransmit timer stops and the retry count starts over.
+void tcp_clear_retransmit_timer(Kernel& k, SockId sk) {
+    TimerId tm = k.w.socks[sk].icsk_retransmit_timer;
+    if (tm) {
+        del_timer(k, tm);
+        KSET(k, sk, icsk_retransmit_timer, TimerId{});
+    }
+    KSET(k, sk, icsk_retransmits, 0);
 }
 
 void tcp_send_active_reset(Kernel& k, SockId sk) {
@@ -115,25 +149,43 @@ void tcp_write_err(Kernel& k, SockId sk) {
     k.mib_inc(Mib::TCPAbortOnTimeout);
 }
 
+// tcp_write_timeout: whether the retries are used up. The kernel compares
+// the time since the first retransmission with the time `boundary` doubling
+// retries from TCP_RTO_MIN take; with the RTO starting at TCP_RTO_MIN (a
+// FIN) that is the same as counting the retries, which is what this does.
+static bool tcp_write_timeout(const Kernel& k, const Sock& s) {
+    if (s.sk_state == TCP_SYN_SENT)
+        return s.icsk_retransmits >= k.w.sysctl.tcp_syn_retries + k.w.sysctl.tcp_syn_linear_timeouts;
+    int retry_until = TCP_RETR2;
+    if (s.sk_flags & SOCK_DEAD) retry_until = s.icsk_rto < TCP_RTO_MAX ? TCP_ORPHAN_RETRIES_ALIVE : 0;
+    return s.icsk_retransmits >= retry_until;
+}
+
 void tcp_retransmit_timer(Kernel& k, SockId sk) {
     KFRAME(k, tcp_retransmit_timer);
     KSET(k, sk, icsk_retransmit_timer, TimerId{});  // it just fired
     const Sock& s = k.w.socks[sk];
-    if (s.sk_state != TCP_SYN_SENT) return;
-    int max_retransmits = k.w.sysctl.tcp_syn_retries + k.w.sysctl.tcp_syn_linear_timeouts;
-    if (s.icsk_retransmits >= max_retransmits) {
+    bool syn = s.sk_state == TCP_SYN_SENT;
+    bool fin = s.fin_sent && (s.sk_state == TCP_FIN_WAIT1 || s.sk_state == TCP_CLOSING ||
+                              s.sk_state == TCP_LAST_ACK);
+    if (!syn && !fin) return;  // nothing in flight
+    k.mib_inc(Mib::TCPTimeouts);
+    if (tcp_write_timeout(k, k.w.socks[sk])) {
         tcp_write_err(k, sk);
         return;
     }
-    Packet syn = make_packet(s, TH_SYN);
-    syn.seq = s.snd_isn;
-    k.mib_inc(Mib::TCPSynRetrans);
+    Packet again = make_packet(k.w.socks[sk], syn ? TH_SYN : TH_FIN | TH_ACK);
+    if (syn) {
+        again.seq = k.w.socks[sk].snd_isn;
+        k.mib_inc(Mib::TCPSynRetrans);
+    } else {
+        again.seq = k.w.socks[sk].snd_nxt - 1;  // the FIN's own sequence number
+    }
     k.mib_inc(Mib::RetransSegs);
-    k.mib_inc(Mib::TCPTimeouts);
-    ip_queue_xmit(k, syn);
+    ip_queue_xmit(k, again);
     KSET(k, sk, icsk_retransmits, k.w.socks[sk].icsk_retransmits + 1);
-    if (k.w.socks[sk].icsk_retransmits > k.w.sysctl.tcp_syn_linear_timeouts)
-        KSET(k, sk, icsk_rto, std::min<int64_t>(k.w.socks[sk].icsk_rto * 2, 120000));
+    if (!syn || k.w.socks[sk].icsk_retransmits > k.w.sysctl.tcp_syn_linear_timeouts)
+        KSET(k, sk, icsk_rto, std::min<int64_t>(k.w.socks[sk].icsk_rto * 2, TCP_RTO_MAX));
     arm_retransmit(k, sk);
 }
 

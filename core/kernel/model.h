@@ -150,7 +150,7 @@ void tcp_shutdown(Kernel& k, SockId sk, int how);
 void tcp_done(Kernel& k, SockId sk);
 void tcp_write_queue_purge(Kernel& k, SockId sk);
 void tcp_clear_xmit_timers(Kernel& k, SockId sk);
-bool tcp_fin_wait2_orphan(Kernel& k, SockId sk);
+bool tcp_fin_wait2_orphan(Kernel& k, SockId sk, bool fin_came = false);
 void tcp_keepalive_timer(Kernel& k, SockId sk);
 
 // ---------------------------------------------------------------- net/ipv4/tcp_ipv4.c
@@ -182,6 +182,7 @@ void tcp_send_fin(Kernel& k, SockId sk);
 void tcp_send_active_reset(Kernel& k, SockId sk);
 void tcp_retransmit_timer(Kernel& k, SockId sk);
 void tcp_write_err(Kernel& k, SockId sk);
+void tcp_clear_retransmit_timer(Kernel& k, SockId sk);
 
 // ---------------------------------------------------------------- udp.c, raw.c, ping.c
 int udp_v4_get_port(Kernel& k, SockId sk, uint16_t snum);
@@ -198,6 +199,9 @@ bool run_next_timer(Kernel& k, int64_t until);    // fires one timer due <= unti
 bool timer_due(const World& w, int64_t until);
 // peers (a remote host the user drives)
 PeerId peer_create(Kernel& k, const char* name, uint32_t addr);
-int peer_send(Kernel& k, PeerId p, uint8_t flags, uint32_t laddr, uint16_t lport, int conn_index);
+// crossing: the segment leaves before the peer has seen our FIN, so it does
+// not acknowledge it (a simultaneous close).
+int peer_send(Kernel& k, PeerId p, uint8_t flags, uint32_t laddr, uint16_t lport, int conn_index,
+              bool crossing = false);
 
 }  // namespace sockscope

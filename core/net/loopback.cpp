@@ -35,10 +35,11 @@ void ip_queue_xmit(Kernel& k, const Packet& in) {
     }
     if (PeerId peer = peer_at(k.w, p.daddr)) {
         k.w.peers[peer].inbox.push_back(p);
-        // what the peer learns from a SYN-ACK: the sequence to acknowledge
+        // what the peer learns from a SYN-ACK or a FIN: the sequence to
+        // acknowledge (its next ACK or FIN acknowledges everything we sent)
         for (PeerConn& c : k.w.peers[peer].conns)
             if (c.pport == p.dport && c.lport == p.sport) {
-                if (p.flags & TH_SYN) c.rcv_nxt = p.seq + 1;
+                if (p.flags & (TH_SYN | TH_FIN)) c.rcv_nxt = p.seq + 1;
                 if (p.flags & TH_RST) c.state = TCP_CLOSE;
                 if ((p.flags & TH_SYN) && (p.flags & TH_ACK)) c.state = TCP_SYN_RECV;
             }
@@ -69,8 +70,11 @@ PeerId peer_create(Kernel& k, const char* name, uint32_t addr) {
 
 // A peer sends one segment to the model's laddr:lport. flags TH_SYN opens
 // a new connection (a fresh source port); TH_ACK/TH_RST/TH_FIN use the
-// newest connection to that address (or conn_index when >= 0).
-int peer_send(Kernel& k, PeerId id, uint8_t flags, uint32_t laddr, uint16_t lport, int conn_index) {
+// newest connection to that address (or conn_index when >= 0). Its ACK
+// acknowledges everything it has received, our FIN included, unless the
+// segment is crossing ours (sent before our FIN reached it).
+int peer_send(Kernel& k, PeerId id, uint8_t flags, uint32_t laddr, uint16_t lport, int conn_index,
+              bool crossing) {
     Peer& peer = k.w.peers[id];
     PeerConn* c = nullptr;
     if (flags == TH_SYN) {
@@ -101,6 +105,14 @@ int peer_send(Kernel& k, PeerId id, uint8_t flags, uint32_t laddr, uint16_t lpor
     p.flags = flags;
     p.seq = c->snd_nxt;
     if (flags & TH_ACK) p.ack_seq = c->rcv_nxt;
+    if ((flags & TH_ACK) && crossing) {
+        const PeerConn& cc = *c;
+        for (const Packet& got : k.w.peers[id].inbox)
+            if ((got.flags & TH_FIN) && got.dport == cc.pport && got.sport == cc.lport) {
+                p.ack_seq = cc.rcv_nxt - 1;  // our FIN is not in it
+                break;
+            }
+    }
     if (flags & (TH_SYN | TH_FIN)) {
         if (flags == TH_SYN) p.seq = c->snd_nxt;
         if (!(flags & TH_SYN)) c->snd_nxt += 1;

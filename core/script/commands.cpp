@@ -96,13 +96,14 @@ Result r_protosw(Interp& in, const std::vector<Val>& v) {
 Result r_peer(Interp& in, const std::vector<Val>& v) {
     return run(in, Op::PeerCreate, {v[0].addr}, in.stmt->bind.empty() ? "peer" : in.stmt->bind);
 }
-Result peer_send(Interp& in, const std::vector<Val>& v, uint8_t flags) {
-    return run(in, Op::PeerSend, {v[0].i, flags, v[1].addr, v[1].port, v.size() > 2 ? v[2].i : -1});
+Result peer_send(Interp& in, const std::vector<Val>& v, uint8_t flags, bool crossing = false) {
+    return run(in, Op::PeerSend, {v[0].i, flags, v[1].addr, v[1].port, v.size() > 2 ? v[2].i : -1, crossing ? 1 : 0});
 }
 Result r_peer_syn(Interp& in, const std::vector<Val>& v) { return peer_send(in, v, TH_SYN); }
 Result r_peer_ack(Interp& in, const std::vector<Val>& v) { return peer_send(in, v, TH_ACK); }
 Result r_peer_rst(Interp& in, const std::vector<Val>& v) { return peer_send(in, v, TH_RST); }
 Result r_peer_fin(Interp& in, const std::vector<Val>& v) { return peer_send(in, v, TH_FIN | TH_ACK); }
+Result r_peer_fin_crossing(Interp& in, const std::vector<Val>& v) { return peer_send(in, v, TH_FIN | TH_ACK, true); }
 Result r_synflood(Interp& in, const std::vector<Val>& v) {
     return run(in, Op::SynFlood, {v[0].addr, v[0].port, v[1].i});
 }
@@ -184,6 +185,8 @@ const std::vector<CommandSpec> kTable = {
      CmdKind::Kernel, 2, 3, kIntAddr, false, r_peer_ack},
     {"peer_rst", "peer, ADDR:PORT", "the peer sends a RST", "tcp_v4_rcv", CmdKind::Kernel, 2, 3, kIntAddr, false, r_peer_rst},
     {"peer_fin", "peer, ADDR:PORT", "the peer sends a FIN", "tcp_v4_rcv -> tcp_fin", CmdKind::Kernel, 2, 3, kIntAddr, false, r_peer_fin},
+    {"peer_fin_crossing", "peer, ADDR:PORT", "the peer sends a FIN that crosses ours: it does not acknowledge our FIN (a simultaneous close)",
+     "tcp_v4_rcv -> tcp_fin", CmdKind::Kernel, 2, 3, kIntAddr, false, r_peer_fin_crossing},
     {"synflood", "ADDR:PORT, count", "count SYNs from count spoofed hosts, never acknowledged",
      "tcp_conn_request -> tcp_syn_flood_action", CmdKind::Kernel, 2, 2, kAddrInts, false, r_synflood},
     // ---- queries (no step) ----
