@@ -7,8 +7,9 @@
 // crash or hand back half a history. The input is written to a temporary
 // file and opened the way `sockscope FILE.sqlite` opens it (snapshot::load,
 // then list). A history that loads must be one the model could have made:
-// every invariant holds at its head and at its boot world, and a script can
-// go on from it (one more call runs through the interpreter).
+// every invariant holds at its head and at its boot world, its calls asleep
+// go back into an interpreter, and a script can go on from it (a few more
+// calls run through the interpreter, which may wake them).
 #include <unistd.h>
 
 #include <cstddef>
@@ -79,6 +80,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Going on from the loaded state, as `run --load` does.
     script::Interp in(*h);
     snapshot::restore_session_names(in, names);
+    // load() checked every call asleep against the head: each one it
+    // accepted, the interpreter takes back.
+    if (in.pending() != names.pending) fail("a call asleep that load() accepted was not taken back", "");
     for (const char* line : {"s = socket(AF_INET, SOCK_STREAM, 0)", "listen(s, 1)", "close(s)", "sleep(70000)"}) {
         auto parsed = script::parse_line(line, 1);
         if (!std::holds_alternative<script::Line>(parsed)) fail("seed line does not parse", line);

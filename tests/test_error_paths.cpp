@@ -9,10 +9,13 @@
 // exist), with the state printed before and after each mistake compared;
 // lesson expectations and answers that cannot be evaluated; and snapshot
 // files that are a directory, hold no such label, or are refused while a
-// session is open. The REPL's Session class lives in an anonymous namespace
+// session is open; a call asleep when the REPL saved finishing in the REPL
+// that opens the file. The REPL's Session class lives in an anonymous namespace
 // of app/cli/repl.cpp, so this file includes that source to drive it (the
-// fuzzer fuzz/fuzz_repl.cpp does the same).
+// fuzzer fuzz/fuzz_repl.cpp does the same), and the program's `save` word
+// from app/cli/repl_snapshot.cpp.
 #include "app/cli/repl.cpp"
+#include "app/cli/repl_snapshot.cpp"
 
 #include <gtest/gtest.h>
 
@@ -37,6 +40,7 @@ namespace fs = std::filesystem;
 // A piped REPL session; type() returns what one line printed.
 class Repl {
 public:
+    explicit Repl(app::ReplStart start = {}) : session_(false, std::move(start)) {}
     std::string type(const std::string& line) {
         testing::internal::CaptureStdout();
         session_.handle(line);
@@ -48,7 +52,7 @@ public:
     std::string state() { return type("show") + type("ss") + type("counters") + type("history"); }
 
 private:
-    app::Session session_{false};
+    app::Session session_;
 };
 
 // Types `line` and checks that it printed something containing `want`
@@ -336,6 +340,46 @@ TEST(ErrorPaths, ARefusedSnapshotLeavesTheSessionsHistoryAlone) {
     }
     EXPECT_TRUE(h->live().k.w == before);
     EXPECT_EQ(h->step_count(), steps);
+}
+
+// The REPL's `save` with a thread asleep in accept(), then a REPL on the
+// file (as `sockscope FILE` opens it): the call finishes there, its result
+// line where the connect wakes it and its name bound, exactly as in a REPL
+// that never stopped.
+TEST(ErrorPaths, ACallAsleepWhenTheReplSavedFinishesInTheReplThatOpensTheFile) {
+    TempDir d;
+    std::string file = (d.path / "asleep.sqlite").string();
+    const std::vector<std::string> first = {"s = socket(AF_INET, SOCK_STREAM, 0)", "bind(s, 127.0.0.1:8080)",
+                                            "listen(s, 4)", "T = thread()", "T: a = accept(s) = 4"};
+    const std::vector<std::string> rest = {"B: c = socket(AF_INET, SOCK_STREAM, 0)",
+                                           "B: connect(c, 127.0.0.1:8080)", "T: close(a)"};
+    Repl whole;
+    app::ReplStart saving;
+    saving.save = app::snapshot_saver();
+    Repl before(std::move(saving));
+    for (const std::string& l : first) EXPECT_EQ(before.type(l), whole.type(l)) << l;
+    EXPECT_EQ(before.type("save " + file + " asleep"), "saved 'asleep' (6 steps, 6 commands) to " + file + "\n");
+
+    std::string err;
+    snapshot::SessionNames names;
+    app::ReplStart opened;
+    opened.history = snapshot::load(file, "asleep", &err, &names);
+    ASSERT_TRUE(opened.history) << err;
+    opened.interp = std::make_unique<script::Interp>(*opened.history);
+    snapshot::restore_session_names(*opened.interp, names);
+    Repl after(std::move(opened));
+    std::string out_whole, out_after;
+    for (const std::string& l : rest) {
+        out_whole += whole.type(l);
+        out_after += after.type(l);
+    }
+    EXPECT_EQ(out_whole,
+              "B: c = socket(AF_INET, SOCK_STREAM, 0) = 3\n"
+              "T: a = accept(s) = 4\n"
+              "B: connect(c, 127.0.0.1:8080) = 0\n"
+              "T: close(a) = 0\n");
+    EXPECT_EQ(out_after, out_whole);
+    EXPECT_EQ(after.state(), whole.state());
 }
 
 }  // namespace

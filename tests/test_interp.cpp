@@ -202,6 +202,137 @@ TEST(Interp, FinishFailsEveryExpectationStillAsleepAndPrintsTheSummary) {
     EXPECT_TRUE(printed(s, "1 passed, 1 failed"));
 }
 
+// ---------------------------------------------------------------- calls asleep
+
+// Lines 1-5 of a session: a listener s on 127.0.0.1:8080 (fd 3) and a
+// thread T asleep in `a = accept(s) = 4` on it.
+static void thread_asleep_in_accept(Sim& s) {
+    s.run("s = socket(AF_INET, SOCK_STREAM, 0) = 3");
+    s.run("bind(s, 127.0.0.1:8080)");
+    s.run("listen(s, 5)");
+    s.run("T = thread()");
+    s.run("T: a = accept(s) = 4");
+}
+
+TEST(Interp, PendingHandsOutEachCallAsleepWithItsTaskNameExpectationAndPosition) {
+    Sim s;
+    thread_asleep_in_accept(s);
+    s.run("U = thread()");
+    s.run("U: accept(s) = -1 EAGAIN");
+    script::PendingCall t{s.in.tasks.at("T"), "test", 5, 1, "T: a = accept(s)", "a", 4, ""};
+    script::PendingCall u{s.in.tasks.at("U"), "test", 7, 1, "U: accept(s)", "", -1, "EAGAIN"};
+    EXPECT_EQ(s.in.pending(), (std::vector<script::PendingCall>{t, u}));
+    s.run("B: c = socket(AF_INET, SOCK_STREAM, 0)");
+    s.run("B: connect(c, 127.0.0.1:8080)");   // wakes T, the first on the wait queue
+    EXPECT_EQ(s.in.pending(), std::vector<script::PendingCall>{u});
+}
+
+// A second interpreter over the same history that is handed the first
+// one's names and calls asleep goes on exactly as the first would: the
+// woken call's result line, binding and expectation come where it wakes.
+TEST(Interp, AddPendingPutsBackACallWhoseResultPrintsBindsAndIsCheckedWhenItWakes) {
+    Sim s;
+    thread_asleep_in_accept(s);
+    script::Interp in(s.h);
+    std::string out;
+    in.print = [&](const std::string& l) { out += l; };
+    in.vars = s.in.vars;
+    in.tasks = s.in.tasks;
+    for (const script::PendingCall& c : s.in.pending()) {
+        std::string err;
+        EXPECT_TRUE(in.add_pending(c, &err)) << err;
+    }
+    EXPECT_EQ(in.pending(), s.in.pending());
+    auto parsed = script::parse_line("B: c = socket(AF_INET, SOCK_STREAM, 0)", 6);
+    ASSERT_TRUE(in.run_line(std::get<script::Line>(parsed), "test"));
+    parsed = script::parse_line("B: connect(c, 127.0.0.1:8080)", 7);
+    ASSERT_TRUE(in.run_line(std::get<script::Line>(parsed), "test"));
+    EXPECT_EQ(out,
+              "B: c = socket(AF_INET, SOCK_STREAM, 0) = 3\n"
+              "T: a = accept(s) = 4\n"
+              "B: connect(c, 127.0.0.1:8080) = 0\n");
+    EXPECT_EQ(in.vars.at("a"), 4);
+    EXPECT_EQ(in.passed, 1);
+    EXPECT_TRUE(in.pending().empty());
+}
+
+TEST(Interp, AddPendingRefusesACallNoTaskCouldBeAsleepInAndChangesNothing) {
+    Sim s;
+    s.run("K = kthread_run(0.0.0.0:8888)");
+    s.run("s = socket(AF_INET, SOCK_STREAM, 0)");
+    s.run("listen(s, 5)");
+    s.run("T = thread()");
+    s.run("T: a = accept(s) = 4");
+    s.run("B: socket(AF_INET, SOCK_STREAM, 0)");
+    const script::PendingCall good = s.in.pending().at(0);
+    const std::string t = std::to_string(good.task.v), b = std::to_string(s.in.tasks.at("B").v),
+                      k = std::to_string(s.in.tasks.at("K").v);
+    const auto vars = s.in.vars;
+    auto with = [&](auto change) {
+        script::PendingCall c = good;
+        change(c);
+        return c;
+    };
+    std::pair<script::PendingCall, std::string> cases[] = {
+        {good, "task #" + t + " already has a call pending"},
+        {with([](auto& c) { c.task = TaskId(99); }), "task #99 does not exist"},
+        {with([&](auto& c) { c.task = s.in.tasks.at("B"); }), "task #" + b + " is not asleep in a call"},
+        {with([&](auto& c) { c.task = s.in.tasks.at("K"); }), "task #" + k + " is a kernel thread: scripts run no calls in one"},
+        {with([](auto& c) { c.line = 0; }), "the position 0:1 is not in a file"},
+        {with([](auto& c) { c.col = -3; }), "the position 5:-3 is not in a file"},
+        {with([](auto& c) { c.text = "T: a = accept(s"; }), "'T: a = accept(s = 4' does not parse: expected ',' or ')' after an argument, found '='"},
+        {with([](auto& c) { c.text = "T: b = accept(s)"; }), "'T: b = accept(s)' binds 'b', not 'a'"},
+        {with([](auto& c) { c.text = "T: a = nstat(ListenOverflows)"; }), "'nstat' is not a call a task can sleep in"},
+        {with([](auto& c) { c.text = "U: a = accept(s)"; }), "'U: a = accept(s)' runs in task 'U', not in task #" + t},
+        {with([](auto& c) { c.expected.reset(); c.expected_errno = "EAGAIN"; }), "an errno name without an expected value"},
+        {with([](auto& c) { c.expected_errno = "ENOTANERRNO"; }),
+         "'T: a = accept(s) = 4 ENOTANERRNO' does not parse: unexpected text after expectation"},
+    };
+    for (const auto& [c, msg] : cases) {
+        std::string err;
+        EXPECT_FALSE(s.in.add_pending(c, &err)) << msg;
+        EXPECT_EQ(err, msg);
+        EXPECT_EQ(s.in.pending(), std::vector<script::PendingCall>{good}) << msg;
+        EXPECT_EQ(s.in.vars, vars) << msg;
+    }
+}
+
+// Going back in the history to before a call slept leaves its task awake
+// there: the call is no longer one the interpreter hands out.
+TEST(Interp, PendingLeavesOutACallWhoseTaskIsAwakeAtTheHead) {
+    Sim s;
+    s.run("s = socket(AF_INET, SOCK_STREAM, 0)");
+    s.run("listen(s, 5)");
+    uint64_t before = s.h.step_count();
+    s.run("a = accept(s)");
+    ASSERT_EQ(s.in.pending().size(), 1u);
+    ASSERT_TRUE(s.h.branch_at(before));
+    EXPECT_TRUE(s.in.pending().empty());
+}
+
+TEST(Interp, FinishFailsAnExpectationStillAsleepOnceAndKeepsTheCallPendingWithoutIt) {
+    Sim s;
+    thread_asleep_in_accept(s);
+    s.in.finish("test");
+    s.in.finish("test");
+    EXPECT_EQ(s.in.failed, 1);
+    EXPECT_NE(s.out.find("test:5: expected 4, got nothing: the call is still asleep\n1 passed, 1 failed\n"
+                         "1 passed, 1 failed\n"),
+              std::string::npos)
+        << s.out;
+    ASSERT_EQ(s.in.pending().size(), 1u);
+    EXPECT_FALSE(s.in.pending()[0].expected);
+    // A session that goes on still gets the result line and the binding,
+    // and does not count the expectation again.
+    s.out.clear();
+    s.run("B: c = socket(AF_INET, SOCK_STREAM, 0)");
+    s.run("B: connect(c, 127.0.0.1:8080)");
+    EXPECT_EQ(s.out, "B: c = socket(AF_INET, SOCK_STREAM, 0) = 3\nT: a = accept(s) = 4\nB: connect(c, 127.0.0.1:8080) = 0\n");
+    EXPECT_EQ(s.in.vars.at("a"), 4);
+    EXPECT_EQ(s.in.failed, 1);
+    EXPECT_EQ(s.in.passed, 1);
+}
+
 TEST(Interp, RunProgramExitsZeroOneOrTwo) {
     auto [ok0, out0] = run_program("s = socket(AF_INET, SOCK_STREAM, 0) = 3\nclose(s) = 0\n");
     EXPECT_EQ(ok0, 0) << out0;

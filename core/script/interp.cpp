@@ -347,9 +347,80 @@ void Interp::finish(const std::string& f) {
         ++failed;
         print(p.file + ":" + std::to_string(p.stmt.pos.line) + ": expected " + format_expect(*p.stmt.expect) +
               ", got nothing: the call is still asleep\n");
+        // Failed once is enough. The call itself stays pending: a session
+        // that goes on from here (the REPL after a lesson, a snapshot saved
+        // by `run --save`) still prints and binds its result when the task
+        // wakes, as a session that never stopped would.
+        p.stmt.expect.reset();
     }
-    pending_.clear();
     print(format_summary(passed, failed) + "\n");
+}
+
+std::vector<PendingCall> Interp::pending() const {
+    std::vector<PendingCall> out;
+    for (const auto& [task, p] : pending_) {
+        PendingCall c;
+        c.task = TaskId(task);
+        c.file = p.file;
+        c.line = p.stmt.pos.line;
+        c.col = p.stmt.pos.col;
+        c.text = p.stmt.text;
+        c.bind = p.stmt.bind;
+        if (p.stmt.expect) {
+            c.expected = p.stmt.expect->value;
+            c.expected_errno = p.stmt.expect->errname;
+        }
+        // Only what add_pending() takes back: a call left behind by going
+        // back in the history (its task awake or gone there) is not one.
+        if (pending_problem(history.live().k.w, tasks, c).empty()) out.push_back(std::move(c));
+    }
+    return out;
+}
+
+std::string Interp::pending_problem(const World& w, const std::map<std::string, TaskId>& names,
+                                    const PendingCall& c, Statement* out) {
+    const std::string task = "task #" + std::to_string(c.task.v);
+    if (!w.tasks.contains(c.task)) return task + " does not exist";
+    if (w.tasks[c.task].kthread) return task + " is a kernel thread: scripts run no calls in one";
+    if (w.tasks[c.task].state != TASK_INTERRUPTIBLE) return task + " is not asleep in a call";
+    if (c.line < 1 || c.col < 1)
+        return "the position " + std::to_string(c.line) + ":" + std::to_string(c.col) + " is not in a file";
+    // The statement is parsed again from its text and expectation, so what
+    // the interpreter keeps is always a line the parser accepted.
+    if (!c.expected && !c.expected_errno.empty()) return "an errno name without an expected value";
+    std::string src = c.text;
+    if (c.expected) src += " = " + std::to_string(*c.expected) + (c.expected_errno.empty() ? "" : " " + c.expected_errno);
+    auto parsed = parse_line(src, c.line);
+    if (const auto* e = std::get_if<ParseError>(&parsed)) return "'" + src + "' does not parse: " + e->message;
+    const auto* s = std::get_if<Statement>(&std::get<Line>(parsed));
+    if (!s || s->text != c.text) return "'" + c.text + "' is not one statement";
+    if (s->bind != c.bind) {
+        auto name = [](const std::string& n) { return n.empty() ? std::string("nothing") : "'" + n + "'"; };
+        return "'" + c.text + "' binds " + name(s->bind) + ", not " + name(c.bind);
+    }
+    const CommandSpec* spec = find_command(s->call);
+    if (!spec || spec->kind == CmdKind::Query || spec->kind == CmdKind::Meta)
+        return "'" + s->call + "' is not a call a task can sleep in";
+    auto it = names.find(s->task);
+    const std::string who = s->task.empty() ? "the script's process" : "task '" + s->task + "'";
+    if (it == names.end() || it->second != c.task) return "'" + c.text + "' runs in " + who + ", not in " + task;
+    if (out) {
+        *out = *s;
+        out->pos.col = c.col;
+    }
+    return "";
+}
+
+bool Interp::add_pending(const PendingCall& c, std::string* err) {
+    Statement s;
+    std::string why = pending_problem(history.live().k.w, tasks, c, &s);
+    if (why.empty() && pending_.count(c.task.v)) why = "task #" + std::to_string(c.task.v) + " already has a call pending";
+    if (!why.empty()) {
+        if (err) *err = why;
+        return false;
+    }
+    pending_[c.task.v] = Pending{std::move(s), c.file};
+    return true;
 }
 
 int Interp::run_program(const Program& p) {

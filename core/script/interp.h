@@ -7,12 +7,15 @@
 // variables bound with `NAME = call(...)` and tasks named by a `TASK:`
 // prefix (created on first use as a new process) or by `NAME = fork()`.
 // A call whose task goes to sleep prints `... blocks`; its result line and
-// expectation come when a later step wakes it. Output is text lines in the
-// report.h format, so `sockscope run` and tests/diff/realrun agree.
+// expectation come when a later step wakes it, so the interpreter keeps the
+// sleeping statements (pending(), add_pending(): a snapshot saves them
+// beside the names). Output is text lines in the report.h format, so
+// `sockscope run` and tests/diff/realrun agree.
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +27,22 @@
 namespace sockscope::script {
 
 struct CommandSpec;
+
+// A call a task is asleep in, as plain values: what the interpreter keeps
+// so that the call's result line, binding and expectation come when a
+// later step wakes the task. Handed out by Interp::pending() and taken
+// back by add_pending(), so a saved session (core/snapshot) goes on with
+// the same output as one that never stopped.
+struct PendingCall {
+    TaskId task;                    // the task asleep in the call
+    std::string file;               // the script it came from: its messages name it
+    int line = 0, col = 0;          // where the statement starts there (1-based)
+    std::string text;               // the statement as echoed: task prefix, binding, call
+    std::string bind;               // the name its result will be bound to, or ""
+    std::optional<int64_t> expected;  // `= EXPECTED`, if the line had one
+    std::string expected_errno;     // its errno name (only after -1), or ""
+    bool operator==(const PendingCall&) const = default;
+};
 
 // A resolved argument.
 struct Val {
@@ -48,7 +67,8 @@ public:
     // Runs a whole program; returns the exit status of `sockscope run`
     // (0 all expectations held, 1 some failed, 2 script error).
     int run_program(const Program& p);
-    // Ends a run: unfinished expectations fail, then the summary line.
+    // Ends a run: unfinished expectations fail (once), then the summary
+    // line. The calls still asleep stay pending, without their expectation.
     void finish(const std::string& file);
 
     int passed = 0, failed = 0;
@@ -63,6 +83,20 @@ public:
     std::map<std::string, int64_t> vars;
     std::map<std::string, TaskId> tasks;  // "" is the script's process
     TaskId main_task() const { return tasks.at(""); }
+
+    // The calls asleep now, by task id.
+    std::vector<PendingCall> pending() const;
+    // Puts back a call asleep in c.task (one saved with a snapshot). Refused
+    // with *err, changing nothing, unless pending_problem() accepts it and
+    // the task has no call pending yet.
+    bool add_pending(const PendingCall& c, std::string* err);
+    // Why c cannot be a call asleep in world w whose script names its tasks
+    // as `names` ("" when it can): the task must be a live user task asleep
+    // in a call, the statement one line of the language naming that task
+    // and binding c.bind, at a position in its file. *out (if given)
+    // receives the statement as the interpreter keeps it.
+    static std::string pending_problem(const World& w, const std::map<std::string, TaskId>& names,
+                                       const PendingCall& c, Statement* out = nullptr);
 
     // ---- used by the command table's handlers ----
     TaskId current;                       // the task the statement runs in

@@ -422,6 +422,9 @@ std::vector<TableDef> make_tables() {
     child(Tab::branch, "branch", {I("id")}, {I("at_step")}, "snapshot_id, id");
     child(Tab::branch_command, "branch_command", {I("branch"), I("pos")}, cmd, "snapshot_id, branch, pos");
     child(Tab::session_name, "session_name", {T("kind"), T("name")}, {I("value")}, "snapshot_id, kind, name");
+    child(Tab::pending_call, "pending_call", {I("task")},
+          {T("file"), I("line"), I("col"), T("text"), T("bind"), I("expected"), T("expected_errno")},
+          "snapshot_id, task");
     return t;
 }
 
@@ -817,6 +820,25 @@ void emit_snapshot(Sink& s, const SnapshotRows& meta, const History& h, const Se
             s.text("var");
             s.text(k);
             s.integer(v);
+            s.end_row();
+        }
+    }
+    // NULL where the statement has no binding or no expectation.
+    s.begin(Tab::pending_call);
+    if (names) {
+        for (const script::PendingCall& c : names->pending) {
+            s.integer(sid);
+            s.integer(c.task.v);
+            s.text(c.file);
+            s.integer(c.line);
+            s.integer(c.col);
+            s.text(c.text);
+            if (c.bind.empty()) s.null();
+            else s.text(c.bind);
+            if (c.expected) s.integer(*c.expected);
+            else s.null();
+            if (c.expected_errno.empty()) s.null();
+            else s.text(c.expected_errno);
             s.end_row();
         }
     }

@@ -211,7 +211,7 @@ enum class Tab : uint8_t {
     request_sock, timewait_sock, inet_bind_bucket, inet_bind_bucket_owners,
     inet_bind_bucket_tw_owners, timer, peer, peer_conns, peer_inbox,
     net_proto_family, inet_protosw, sysctl, counter, bhash, lhash, ehash, wire, runqueue,
-    command, branch, branch_command, session_name,
+    command, branch, branch_command, session_name, pending_call,
     Count
 };
 

@@ -7,7 +7,9 @@
 // the model will run on — must have live targets for all its references
 // and pass the invariant checker. Commands are checked against the world
 // they run in (as the interpreter checks them) before each is replayed
-// with its recorded step budget. Errors are thrown as Fail inside this
+// with its recorded step budget. The calls asleep in the script's tasks
+// must be ones the interpreter could keep at the replayed head
+// (script::Interp::pending_problem). Errors are thrown as Fail inside this
 // file and come out as a message; the History is handed out only whole.
 #include "snapshot/snapshot.h"
 
@@ -829,8 +831,14 @@ Loaded find_snapshot(sqlite3* db, const std::string& label) {
     return l;
 }
 
+// A table added to the format without a new format number: files written
+// before it lack it and mean what an empty one means (pending_call: no
+// call asleep), so they still open; saving to such a file creates it.
+bool optional_table(Tab t) { return t == Tab::pending_call; }
+
 // The tables must be tables (not views a hostile file put in their place).
-void check_tables(sqlite3* db) {
+// Returns the names of those present.
+std::set<std::string> check_tables(sqlite3* db) {
     std::set<std::string> have;
     Stmt q(db, "SELECT name FROM sqlite_schema WHERE type = 'table'");
     while (q.step()) {
@@ -838,7 +846,8 @@ void check_tables(sqlite3* db) {
         if (p) have.insert(reinterpret_cast<const char*>(p));
     }
     for (const TableDef& t : tables())
-        if (!have.count(t.name)) fail("damaged: table " + t.name + " is missing");
+        if (!have.count(t.name) && !optional_table(t.tab)) fail("damaged: table " + t.name + " is missing");
+    return have;
 }
 
 // Which parts of two worlds differ (for the refusal message).
@@ -897,7 +906,7 @@ std::unique_ptr<History> load_db(sqlite3* db, const std::string& label, SessionN
     harden(db);
     check_identity(db, false, nullptr);
     check_size(db);
-    check_tables(db);
+    const std::set<std::string> have = check_tables(db);
     // One read transaction: the file cannot change under the load.
     exec_sql(db, "BEGIN");
     struct EndRead {
@@ -967,6 +976,23 @@ std::unique_ptr<History> load_db(sqlite3* db, const std::string& label, SessionN
             else r.bad(1, "= '" + kind + "' is neither 'var' nor 'task'");
         }
     }
+    // The calls asleep: read here, checked against the head world once the
+    // replay has vouched for it.
+    if (have.count(table_def(Tab::pending_call).name)) {
+        Rows r(db, Tab::pending_call, l.head_id);
+        while (r.next()) {
+            script::PendingCall c;
+            c.task = TaskId(static_cast<uint32_t>(r.integer(1, 1, kMaxObjects)));
+            c.file = r.text(2, 4096);
+            c.line = static_cast<int>(r.integer(3, 1, INT32_MAX));
+            c.col = static_cast<int>(r.integer(4, 1, INT32_MAX));
+            c.text = r.text(5);
+            if (!r.is_null(6)) c.bind = r.text(6, 4096);
+            if (!r.is_null(7)) c.expected = r.integer(7, INT64_MIN, INT64_MAX);
+            if (!r.is_null(8)) c.expected_errno = r.text(8, 64);
+            sn.pending.push_back(std::move(c));
+        }
+    }
 
     // Rebuild: the boot world, then every command with its step budget,
     // each checked first against the world it runs in. A checkpoint copies
@@ -988,6 +1014,20 @@ std::unique_ptr<History> load_db(sqlite3* db, const std::string& label, SessionN
     if (!(h->live().k.w == head))
         fail("the stored world differs from its replayed history in " + world_diff(h->live().k.w, head) +
              " (the file was changed, or made by a different version of sockscope)");
+    {
+        // Each call must be one the interpreter could be asleep in at the
+        // head, under the saved names, and no task asleep in two.
+        std::map<std::string, TaskId> task_names;
+        for (const auto& [name, t] : sn.tasks) task_names[name] = TaskId(t);
+        std::set<uint32_t> seen;
+        for (size_t i = 0; i < sn.pending.size(); ++i) {
+            const script::PendingCall& c = sn.pending[i];
+            std::string why = script::Interp::pending_problem(h->live().k.w, task_names, c);
+            if (why.empty() && !seen.insert(c.task.v).second)
+                why = "task #" + std::to_string(c.task.v) + " has a second call";
+            if (!why.empty()) fail("table pending_call, row " + std::to_string(i + 1) + ": " + why);
+        }
+    }
     h->replay({}, std::move(branches));
     if (names) *names = std::move(sn);
     if (info) *info = l.info;
@@ -1134,6 +1174,7 @@ SessionNames session_names(const script::Interp& in) {
     SessionNames n;
     n.vars = in.vars;
     for (const auto& [name, t] : in.tasks) n.tasks[name] = t.v;
+    n.pending = in.pending();
     return n;
 }
 
@@ -1141,6 +1182,7 @@ void restore_session_names(script::Interp& in, const SessionNames& names) {
     for (const auto& [name, v] : names.vars) in.vars[name] = v;
     for (const auto& [name, t] : names.tasks)
         if (in.history.live().k.w.tasks.contains(TaskId(t))) in.tasks[name] = TaskId(t);
+    for (const script::PendingCall& c : names.pending) in.add_pending(c, nullptr);
 }
 
 std::string repl_save(const std::string& args, const History& h, const SessionNames* names) {

@@ -5,7 +5,8 @@
 // world at the head of a history — every kernel object in a table named
 // after it, with columns named after its fields (docs/snapshots.md) — plus
 // the history that led there: the boot world and the commands with their
-// step counts, so the receiver can step back as far as the sender could.
+// step counts, so the receiver can step back as far as the sender could —
+// and, optionally, the script's names and the calls asleep in its tasks.
 //
 // Opening rebuilds the History (and its step trace) by replaying the
 // commands on the boot world, each with its recorded step budget, and
@@ -25,8 +26,7 @@
 #include <vector>
 
 #include "history.h"
-
-namespace sockscope::script { class Interp; }
+#include "script/interp.h"
 
 namespace sockscope::snapshot {
 
@@ -36,16 +36,22 @@ constexpr int32_t kApplicationId = 0x536F6B53;  // 'SokS'
 // replays on the model that made it, so an older file is refused too.
 constexpr int32_t kUserVersion = 2;
 
-// What a front end knows beyond the history: the script's names. Optional
-// in a snapshot; `run --load` restores them so a script can go on using
-// the variables and task names of the one that was saved.
+// What a front end knows beyond the history: the script's names, and the
+// calls its tasks are asleep in (whose result lines, bindings and
+// expectations come when they wake). Optional in a snapshot; `run --load`
+// and the REPL restore them so a script goes on using the variables and
+// task names of the one that was saved, and a call asleep then finishes
+// as it would have in the session that never stopped.
 struct SessionNames {
     std::map<std::string, int64_t> vars;
     std::map<std::string, uint32_t> tasks;   // TaskId values; "" = the script's process
+    std::vector<script::PendingCall> pending;
 };
 
 // The interpreter's names, and putting them back into a fresh interpreter
-// over a loaded history (tasks that no longer exist are skipped).
+// over a loaded history (tasks that no longer exist are skipped, and so
+// are calls the interpreter refuses: load() has already refused a file
+// with such a call).
 SessionNames session_names(const script::Interp& in);
 void restore_session_names(script::Interp& in, const SessionNames& names);
 
