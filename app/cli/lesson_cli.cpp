@@ -17,15 +17,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "kernel/trace.h"
+#include "lesson/catalog.h"
 #include "lesson/lesson.h"
 #include "script/commands.h"
 #include "script/parser.h"
@@ -34,7 +32,6 @@ namespace sockscope::app {
 
 namespace {
 
-namespace fs = std::filesystem;
 using lesson::Lesson;
 using lesson::Runner;
 using lesson::StepResult;
@@ -54,61 +51,8 @@ struct Args {
 Args g_args;
 
 // ============================================================ finding lessons
-
-bool has_lessons(const fs::path& d) {
-    std::error_code ec;
-    if (!fs::is_directory(d, ec)) return false;
-    for (const auto& e : fs::directory_iterator(d, ec))
-        if (e.path().extension() == ".lesson") return true;
-    return false;
-}
-
-std::string find_dir(const std::string& given) {
-    if (!given.empty()) return given;
-    if (const char* env = std::getenv("SOCKSCOPE_LESSONS"); env && *env) return env;
-    if (has_lessons("lessons")) return "lessons";
-    std::error_code ec;
-    fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        fs::path p = exe.parent_path();
-        for (int up = 0; up < 5 && !p.empty(); ++up) {
-            if (has_lessons(p / "lessons")) return (p / "lessons").string();
-            if (has_lessons(p / "share" / "sockscope" / "lessons")) return (p / "share" / "sockscope" / "lessons").string();
-            if (p == p.parent_path()) break;
-            p = p.parent_path();
-        }
-    }
-    return "";
-}
-
-std::vector<std::string> lesson_files(const std::string& dir) {
-    std::vector<std::string> out;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(dir, ec))
-        if (e.path().extension() == ".lesson") out.push_back(e.path().string());
-    std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
-        return lesson::lesson_name(a) < lesson::lesson_name(b);
-    });
-    return out;
-}
-
-// The file a name stands for: a path to a .lesson file, or a lesson in dir.
-std::string resolve(const std::string& dir, const std::string& name) {
-    std::error_code ec;
-    if (name.size() > 7 && name.substr(name.size() - 7) == ".lesson" && fs::is_regular_file(name, ec)) return name;
-    if (dir.empty()) return "";
-    for (const std::string& f : lesson_files(dir))
-        if (lesson::name_matches(lesson::lesson_name(f), name)) return f;
-    return "";
-}
-
-std::variant<Lesson, std::string> load(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return path + ": error: cannot open the lesson";
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return lesson::parse_lesson(ss.str(), path, lesson::lesson_name(path));
-}
+// (core/lesson/catalog.h finds, lists, resolves and loads them, for the
+// window as well)
 
 std::string no_dir_message() {
     return "no lessons found: pass --dir DIR, set SOCKSCOPE_LESSONS, or run from the directory that holds lessons/";
@@ -590,15 +534,15 @@ int Player::play(size_t from) {
 // ============================================================ the subcommands
 
 int do_list() {
-    std::string dir = find_dir(g_args.dir);
+    std::string dir = lesson::find_lessons_dir(g_args.dir);
     if (dir.empty()) {
         std::printf("%s\n", no_dir_message().c_str());
         return 2;
     }
     Term t = make_term(g_args.lang);
     int rc = 0;
-    for (const std::string& f : lesson_files(dir)) {
-        auto l = load(f);
+    for (const std::string& f : lesson::lesson_files(dir)) {
+        auto l = lesson::load_lesson(f);
         if (auto* e = std::get_if<std::string>(&l)) {
             std::printf("%s — (broken: %s)\n", lesson::lesson_name(f).c_str(), e->c_str());
             rc = 1;
@@ -614,7 +558,7 @@ int do_list() {
 }
 
 int play_file(const std::string& path, int from) {
-    auto l = load(path);
+    auto l = lesson::load_lesson(path);
     if (auto* e = std::get_if<std::string>(&l)) {
         std::printf("%s\n", e->c_str());
         return 2;
@@ -629,8 +573,8 @@ int play_file(const std::string& path, int from) {
 }
 
 int do_play() {
-    std::string dir = find_dir(g_args.dir);
-    std::string path = resolve(dir, g_args.name);
+    std::string dir = lesson::find_lessons_dir(g_args.dir);
+    std::string path = lesson::resolve_lesson(dir, g_args.name);
     if (path.empty()) {
         if (dir.empty()) std::printf("%s\n", no_dir_message().c_str());
         else std::printf("no lesson called '%s' in %s (sockscope lesson list shows them)\n", g_args.name.c_str(), dir.c_str());
@@ -640,7 +584,7 @@ int do_play() {
 }
 
 int do_check() {
-    std::string dir = find_dir(g_args.dir);
+    std::string dir = lesson::find_lessons_dir(g_args.dir);
     std::vector<std::string> paths;
     int passed = 0, failed = 0;
     if (g_args.names.empty()) {
@@ -648,14 +592,14 @@ int do_check() {
             std::printf("%s\n", no_dir_message().c_str());
             return 2;
         }
-        paths = lesson_files(dir);
+        paths = lesson::lesson_files(dir);
         if (paths.empty()) {
             std::printf("no lessons in %s\n", dir.c_str());
             return 2;
         }
     }
     for (const std::string& n : g_args.names) {
-        std::string p = resolve(dir, n);
+        std::string p = lesson::resolve_lesson(dir, n);
         if (p.empty()) {
             std::printf("%-28s FAIL\n    no lesson called '%s'%s\n", n.c_str(), n.c_str(), dir.empty() ? "" : (" in " + dir).c_str());
             ++failed;
@@ -664,7 +608,7 @@ int do_check() {
         paths.push_back(p);
     }
     for (const std::string& p : paths) {
-        auto l = load(p);
+        auto l = lesson::load_lesson(p);
         std::string name = lesson::lesson_name(p);
         if (auto* e = std::get_if<std::string>(&l)) {
             std::printf("%-28s FAIL\n    %s\n", name.c_str(), e->c_str());
@@ -720,9 +664,9 @@ int run_lesson_command() {
 }
 
 int play_first_lesson() {
-    std::string dir = find_dir("");
+    std::string dir = lesson::find_lessons_dir("");
     if (dir.empty()) return -1;
-    std::vector<std::string> files = lesson_files(dir);
+    std::vector<std::string> files = lesson::lesson_files(dir);
     if (files.empty()) return -1;
     return play_file(files.front(), 1);
 }

@@ -6,7 +6,8 @@
 //
 // Lessons are found in --dir, else $SOCKSCOPE_LESSONS, else ./lessons,
 // else a lessons/ directory beside the program or above it (so a build
-// tree finds the repository's lessons). The engine is core/lesson.
+// tree finds the repository's lessons): core/lesson/catalog.h, which the
+// window uses too. The engine is core/lesson.
 #pragma once
 
 namespace CLI {

@@ -4,7 +4,7 @@
 //   sockscope run [--trace] [--sysctl NAME=VALUE]... FILE...
 //   sockscope run --load SNAP.sqlite [--load-label L] FILE...   continue a snapshot
 //   sockscope run FILE... --save SNAP.sqlite [--label L] [--replace]   save the end state
-//   sockscope SNAP.sqlite [LABEL]                 open a snapshot: its world, then the REPL on it
+//   sockscope SNAP.sqlite [LABEL]                 open a snapshot: in the window, or (no display) its world, then the REPL on it
 //   sockscope export-json SNAP.sqlite [LABEL] [-o OUT.json]
 //   sockscope repl [--load SNAP.sqlite [--load-label L]]
 //   sockscope [gui] [--script FILE] [--screenshot OUT.png] [--bench] ...   the window (app/gui/gui.h)
@@ -182,9 +182,12 @@ bool looks_like_snapshot(const std::string& arg) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    // `sockscope FILE.sqlite [LABEL]`
-    if (argc >= 2 && argc <= 3 && looks_like_snapshot(argv[1]))
+    // `sockscope FILE.sqlite [LABEL]`: in the window when there is a display
+    // (as `sockscope` alone opens the window), else in the REPL.
+    if (argc >= 2 && argc <= 3 && looks_like_snapshot(argv[1])) {
+        if (int rc = app::open_snapshot_in_window(argv[1], argc == 3 ? argv[2] : ""); rc >= 0) return rc;
         return open_snapshot(argv[1], argc == 3 ? argv[2] : "", false);
+    }
 
     CLI::App app{"sockscope — watch the Linux kernel's socket layer work"};
     app.require_subcommand(0, 1);

@@ -212,8 +212,9 @@ void Ui::console_view() {
         focus_input_ = false;
     }
     CallbackData cb{this, &s_, &hist_pos_, &completion_note_};
-    const char* hint = s_.at_head() ? "type a call, e.g. socket(AF_INET, SOCK_STREAM, 0) — Tab completes, Esc leaves"
-                                    : "a call typed here branches the history at this step — Esc leaves";
+    const char* hint = s_.watching() ? "the lesson runs its calls; at its end, Continue freely gives you this console"
+                       : s_.at_head() ? "type a call, e.g. socket(AF_INET, SOCK_STREAM, 0) — Tab completes, Esc leaves"
+                                      : "a call typed here branches the history at this step — Esc leaves";
     bool enter = ImGui::InputTextWithHint("##input", hint, &input_,
                                           ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CallbackCompletion |
                                               ImGuiInputTextFlags_CallbackHistory,

@@ -1,6 +1,8 @@
 // gui_main.cpp — the window: GLFW + OpenGL 3 + Dear ImGui, fonts (with CJK
 // glyphs when a system font has them), remembered settings and layout,
-// headless screenshots, exports, and the benchmark mode.
+// headless screenshots, exports, and the benchmark mode; at start-up, the
+// lesson to play (lesson 1 when nothing else was asked for) or the snapshot
+// to open.
 #include <CLI/CLI.hpp>
 #include <GLFW/glfw3.h>
 #include <imgui.h>
@@ -180,7 +182,10 @@ void build_fonts(Fonts& f, float scale, bool with_cjk) {
         ImFontConfig c;
         c.OversampleH = 2;
         f.ui = io.Fonts->AddFontFromFileTTF(g_font_files.ui.c_str(), size, &c, kUiRanges);
-        merge_cjk(2, size);  // Noto Sans CJK SC
+        // Noto Sans CJK SC, a little larger: at the same pixel size its
+        // characters look a size smaller than DejaVu's Latin beside them
+        // (too small on a projector); the baseline stays the Latin one's
+        merge_cjk(2, std::round(size * 1.18f));
     } else {
         ImFontConfig c;
         c.SizePixels = std::round(13.0f * scale);
@@ -191,7 +196,7 @@ void build_fonts(Fonts& f, float scale, bool with_cjk) {
         c.OversampleH = 2;
         float mpx = std::round(16.0f * scale);
         f.mono = io.Fonts->AddFontFromFileTTF(g_font_files.mono.c_str(), mpx, &c, kUiRanges);
-        merge_cjk(7, mpx);  // Noto Sans Mono CJK SC
+        merge_cjk(7, std::round(mpx * 1.18f));  // Noto Sans Mono CJK SC, larger likewise
     } else {
         f.mono = f.ui;
     }
@@ -448,6 +453,13 @@ bool dump_views(const std::string& path, Ui& ui, Session& s) {
         << d.inspector_fields << "\nconsole_lines " << d.console_lines << "\nui_text_px " << d.ui_text_px
         << "\nprocess_text_px " << d.process_text_px << "\nfocus " << d.focus << "\noverflow_flashes " << d.overflow_flashes << "\n";
     if (!d.current_frame.empty()) out << "current_frame " << d.current_frame << "\n";
+    out << "highlighted_boxes " << d.highlighted_boxes << "\n";
+    if (d.lesson_step > 0)
+        out << "lesson_step " << d.lesson_step << "\nlesson_steps " << d.lesson_steps << "\nlesson_ran " << d.lesson_ran
+            << "\nlesson_checks " << d.lesson_checks << "\nlesson_checks_ok " << d.lesson_checks_ok << "\nlesson_verdict "
+            << d.lesson_verdict << "\nlesson_lang " << d.lesson_lang << "\nlesson_width " << d.lesson_width << "\n";
+    if (!d.dialog.empty()) out << "dialog " << d.dialog << "\ndialog_labels " << d.dialog_labels << "\ndialog_replace "
+                               << d.dialog_replace << "\n";
     for (const std::string& t : d.box_titles) out << "box " << t << "\n";
     return static_cast<bool>(out);
 }
@@ -529,17 +541,50 @@ void add_gui_options(CLI::App& app, CLI::App& gui, GuiOptions& o) {
     app.add_flag("--no-animation", o.no_animation, "no animation");
     app.add_flag("--fit-all", o.fit_all, "zoom the process view out to show every object");
     app.add_flag("--bench", o.bench, "print frame-time percentiles (10,000 fds, a 4,096-deep accept queue) and exit");
+    app.add_option("--lesson", o.lesson, "play a lesson in the lesson panel: its name, its number or a .lesson file");
+    app.add_option("--lesson-dir", o.lesson_dir, "the lessons directory (default: as for `sockscope lesson`)");
+    app.add_option("--lesson-step", o.lesson_step, "with --lesson: show step N (the steps before it run quietly)");
+    app.add_flag("--lesson-run", o.lesson_run, "with --lesson-step: run the step, so its results show");
+    app.add_option("--lesson-answer", o.lesson_answer, "with --lesson-run: the prediction given to its checkpoint");
+    app.add_option("--lesson-lang", o.lesson_lang, "the lesson's narration: en or zh")->check(CLI::IsMember({"en", "zh"}));
+    app.add_flag("--lesson-continue", o.lesson_continue, "with --lesson-run of the last step: continue freely, as its button does");
+    app.add_option("--open", o.open, "open a snapshot file in the window");
+    app.add_option("--open-label", o.open_label, "which snapshot of the --open file (default: the newest)");
+    app.add_option("--dialog", o.dialog, "start with the snapshot dialog open: save or open")->check(CLI::IsMember({"save", "open"}));
+    app.add_option("--intents", o.intents, "with --screenshot/--dump-views: a file of intents to run first, one a line (tests)");
+    app.add_option("--dialog-file", o.dialog_file, "with --dialog: the file in its File field");
+    app.add_option("--dialog-label", o.dialog_label, "with --dialog: the label in its Label field");
+    gui.add_option("snapshot", o.open, "a snapshot file to open in the window");
+    gui.add_option("label", o.open_label, "which snapshot of it (default: the newest)");
     gui.fallthrough();
 }
 
 int open_window_or_say_why(const GuiOptions& o, bool explicit_gui) {
-    bool window_options = !o.screenshot.empty() || !o.svg.empty() || !o.dump_views.empty() || o.bench || !o.script.empty();
+    bool window_options = !o.screenshot.empty() || !o.svg.empty() || !o.dump_views.empty() || o.bench || !o.script.empty() ||
+                          !o.lesson.empty() || !o.open.empty() || !o.dialog.empty();
     const char* disp = std::getenv("DISPLAY");
     const char* wl = std::getenv("WAYLAND_DISPLAY");
     bool display = (disp && *disp) || (wl && *wl);
-    if (explicit_gui || window_options || display) return run_gui(o);
+    if (explicit_gui || window_options || display) {
+        // `sockscope` alone opens lesson 1, in the window as on a terminal
+        GuiOptions g = o;
+        // (a screenshot of it too: nothing else to show was given)
+        g.first_lesson = !explicit_gui && o.script.empty() && o.lesson.empty() && o.open.empty() && o.svg.empty() &&
+                         !o.bench && o.dialog.empty();
+        return run_gui(g);
+    }
     std::fprintf(stderr, "sockscope: no display (DISPLAY is not set), so the terminal front end opens instead of the window\n");
     return -1;
+}
+
+int open_snapshot_in_window(const std::string& path, const std::string& label) {
+    const char* disp = std::getenv("DISPLAY");
+    const char* wl = std::getenv("WAYLAND_DISPLAY");
+    if (!((disp && *disp) || (wl && *wl))) return -1;
+    GuiOptions o;
+    o.open = path;
+    o.open_label = label;
+    return run_gui(o);
 }
 
 static int headless_svg(const GuiOptions& o) {
@@ -684,10 +729,91 @@ int run_gui(const GuiOptions& o) {
     }
     if (o.presentation && !headless) ui.want_fullscreen_toggle = true;
 
+    // ---------------- a snapshot to open, a lesson to play
+    auto fail = [&](const std::string& msg) {
+        std::fprintf(stderr, "%s\n", msg.c_str());
+        shutdown(W);
+        return 2;
+    };
+    if (!o.open.empty()) {
+        std::string msg;
+        if (!gui::open_snapshot(s, o.open, o.open_label, &msg)) {
+            if (headless || o.bench) return fail(msg);
+            s.note(msg, gui::LineKind::Error);
+        }
+    }
+    if (!o.lesson.empty() && !o.script.empty()) return fail("--lesson and --script: one at a time (a lesson runs its own calls)");
+    std::string lesson_path;
+    if (!o.lesson.empty() || o.first_lesson) {
+        std::string dir = gui::find_lessons_dir(o.lesson_dir);
+        if (o.lesson.empty()) {
+            std::vector<std::string> files = gui::lesson_files(dir);
+            if (!files.empty()) lesson_path = files.front();
+        } else {
+            lesson_path = gui::resolve_lesson(dir, o.lesson);
+            if (lesson_path.empty())
+                return fail(dir.empty() ? "no lessons found: pass --lesson-dir DIR, set SOCKSCOPE_LESSONS, or run from the "
+                                          "directory that holds lessons/"
+                                        : "no lesson called '" + o.lesson + "' in " + dir + " (sockscope lesson list shows them)");
+        }
+    }
+    if (!lesson_path.empty()) {
+        bool zh = o.lesson_lang == "zh";
+        if (o.lesson_lang.empty())
+            for (const char* v : {"LC_ALL", "LC_MESSAGES", "LANG"})
+                if (const char* e = std::getenv(v); e && *e) {
+                    zh = std::string(e).rfind("zh", 0) == 0;
+                    break;
+                }
+        ui.set_lesson_zh(zh);
+        if (!ui.open_lesson(lesson_path, &err)) {
+            if (!o.first_lesson) return fail(err);
+            s.note(err, gui::LineKind::Error);   // the window opens anyway, on a fresh machine
+        } else if (o.lesson_step > 0) {
+            gui::LessonPlayer& L = *ui.lesson();
+            if (static_cast<size_t>(o.lesson_step) > L.steps())
+                return fail(L.lesson().name + " has steps 1 to " + std::to_string(L.steps()) + "; --lesson-step " +
+                            std::to_string(o.lesson_step) + " is not one of them");
+            // the steps before, as a student who skipped every question
+            while (L.index() + 1 < static_cast<size_t>(o.lesson_step)) {
+                ui.lesson_run("");
+                L.next();
+            }
+            if (o.lesson_run) ui.lesson_run(o.lesson_answer);
+            if (o.lesson_continue) {
+                if (!L.at_end()) return fail("--lesson-continue: only after --lesson-run of the last step");
+                ui.lesson_continue();
+            }
+        }
+    }
+    if (!o.dialog.empty()) ui.open_dialog(o.dialog == "save", o.dialog_file, o.dialog_label);
+    // the glyphs of a lesson's Chinese, before the first frame
+    if (note_cjk(ui.glyph_text) && !g_font_files.cjk.empty()) rebuild_fonts_if_needed(W, true);
+    ui.glyph_text.clear();
+
     // ---------------- headless: run everything, draw, write, exit
     if (headless) {
         s.run_script_to_end();
         phase("script ran");
+        if (!o.intents.empty()) {
+            // each line as the click or key that pushes it, a frame apart
+            std::string text;
+            if (!read_file(o.intents, &text)) return fail(o.intents + ": cannot open");
+            std::istringstream in(text);
+            std::string line;
+            for (int n = 1; std::getline(in, line); ++n) {
+                if (line.empty() || line[0] == '#') continue;
+                if (!ui.push_line(line)) return fail(o.intents + ":" + std::to_string(n) + ": not an intent: " + line);
+                new_frame(true);
+                ui.frame();
+                ImGui::Render();
+                ui.apply();
+                s.run_script_to_end();
+            }
+            if (note_cjk(ui.glyph_text) && !g_font_files.cjk.empty()) rebuild_fonts_if_needed(W, true);
+            ui.glyph_text.clear();
+            std::printf("%s", ui.dialog_error().empty() ? "" : ("dialog: " + ui.dialog_error() + "\n").c_str());
+        }
         if (o.anim_at >= 0 && o.step > 0) {
             // Draw the step before once, so the move to --step has a before
             // to animate from, and hold the animation at --anim-at.
@@ -884,6 +1010,8 @@ int run_gui(const GuiOptions& o) {
         {
             // characters the atlas lacks: rebuild it with them
             bool fresh = note_cjk(ui.console_input());
+            fresh = note_cjk(ui.glyph_text) || fresh;
+            ui.glyph_text.clear();
             const auto& lines = s.console();
             if (lines.size() < cjk_scanned) cjk_scanned = 0;
             for (; cjk_scanned < lines.size(); ++cjk_scanned)

@@ -223,8 +223,11 @@ void Ui::listener_view() {
                 ImVec2 p = cell_pos(g, Q.y, i);
                 if (Q.compressed) {
                     room_w = std::max(g.cw, std::min(fs * 9.0f, qw - fs * 4.5f - (p.x - g.x0)));
-                    std::string lab = "room for " + std::to_string(limit - q.size());
                     float lf = g.labels ? fs : fs * 0.8f;
+                    // the words that fit the box (a narrow pane: just the number)
+                    std::string n = std::to_string(limit - q.size()), lab = "room for " + n;
+                    if (font->CalcTextSizeA(lf, 1e9f, 0, lab.c_str()).x > room_w - 8) lab = n + " free";
+                    if (font->CalcTextSizeA(lf, 1e9f, 0, lab.c_str()).x > room_w - 8) lab = n;
                     dl->AddRect(p, ImVec2(p.x + room_w, p.y + std::max(g.ch, lf + 2)), pal_.border, 3, 0, 1);
                     dl->AddText(font, lf, ImVec2(p.x + 4, p.y + 1), pal_.dim, lab.c_str());
                 } else {
@@ -355,7 +358,9 @@ void Ui::calls_view() {
                        s_.step_label(static_cast<size_t>(step)).c_str());
     ImGui::TextColored(F4(pal_.dim), "%s%s%s · t=%lld ms", kind, who.empty() ? "" : " · in ", who.c_str(),
                        static_cast<long long>(rec.time));
+    // the checkbox beside that line where it fits (a narrow pane: beneath it)
     ImGui::SameLine();
+    if (ImGui::GetContentRegionAvail().x < ImGui::CalcTextSize("changes").x + ImGui::GetFrameHeight() * 1.5f) ImGui::NewLine();
     ImGui::Checkbox("changes", &st_.show_events);
     int cur = s_.cursor().frame;
     std::vector<size_t> path = cur >= 0 ? gui::call_path(frames_, static_cast<size_t>(cur)) : std::vector<size_t>{};

@@ -136,6 +136,18 @@ void Ui::object_tooltip(ObjKind k, uint32_t id) {
     ImGui::EndTooltip();
 }
 
+// Whether the step on screen changed a field of the box's object (or, for
+// an fd table, one of its slots).
+bool Ui::touched(const gui::Box& b) const {
+    if (b.obj == ObjKind::None) return false;
+    auto it = objs_.changed.lower_bound({static_cast<uint8_t>(b.obj), b.id, 0});
+    if (it != objs_.changed.end() && std::get<0>(*it) == static_cast<uint8_t>(b.obj) && std::get<1>(*it) == b.id) return true;
+    if (b.kind == BoxKind::Table)
+        for (const auto& [files, fd] : objs_.fd_links)
+            if (files == b.id) return true;
+    return false;
+}
+
 void Ui::process_view() {
     ImVec2 avail = ImGui::GetContentRegionAvail();
     ImGui::PushStyleColor(ImGuiCol_ChildBg, ImGui::ColorConvertU32ToFloat4(pal_.canvas));
@@ -267,6 +279,7 @@ void Ui::process_view() {
         float bt = selected ? 3.0f : (fresh || gone) ? 2.5f : 1.2f;
         if (fresh && anim) border = mix(pal_.created, with_alpha(kc, 0.8f), t);
         dl->AddRect(tl, ImVec2(tl.x + bw, tl.y + bh), with_alpha(border, alpha), rnd, 0, bt);
+        if (!gone && (fresh || touched(b))) ++drawn.highlighted_boxes;   // tests count these
         if (fresh && !headless) {
             // a "new" tag in the corner
             const char* tag = "new";
@@ -430,13 +443,7 @@ void Ui::process_view() {
             if (b.obj != ObjKind::None && created(b.obj, b.id) && !target) target = &b;
         for (const Box& b : layout_.boxes) {
             if (b.obj == ObjKind::None || target) continue;
-            bool touched = false;
-            for (auto it = objs_.changed.lower_bound({static_cast<uint8_t>(b.obj), b.id, 0});
-                 !touched && it != objs_.changed.end() && std::get<0>(*it) == static_cast<uint8_t>(b.obj) && std::get<1>(*it) == b.id; ++it)
-                touched = true;
-            if (b.kind == BoxKind::Table)
-                for (const auto& [files, fd] : objs_.fd_links) touched = touched || files == b.id;
-            if (touched) target = &b;
+            if (touched(b)) target = &b;
         }
         if (target) {
             ImVec2 tl = P(target->x, target->y), br = P(target->x + target->w, target->y + target->h);

@@ -54,12 +54,14 @@ bool Ui::created(ObjKind k, uint32_t id) const { return objs_.created.count({sta
 // ---------------------------------------------------------------- caches
 
 void Ui::refresh() {
-    if (seen_gen_ == s_.generation() && w_) return;
+    if (seen_gen_ == s_.generation() && w_ && !force_refresh_) return;
+    force_refresh_ = false;
     gui::Cursor c = s_.cursor();
     bool hist_changed = last_hist_gen_ != s_.history_generation();
     // Animate a move to a nearby position (a frame, a step, a command).
     uint64_t dist = c.step > last_cursor_.step ? c.step - last_cursor_.step : last_cursor_.step - c.step;
-    bool animate = st_.animate && (!headless || anim_fixed >= 0) && w_ && dist <= 64 && !s_.script_running();
+    bool animate = st_.animate && (!headless || anim_fixed >= 0) && w_ && dist <= 64 && !s_.script_running() && !switched_;
+    switched_ = false;
     if (w_) {
         prev_world_ = *w_;
         prev_layout_ = std::move(layout_);
@@ -86,6 +88,17 @@ void Ui::refresh() {
             s_.trace().steps[st].kind == StepKind::Syscall)
             walk_ = gui::protosw_walk(s_.world_before(), s_.trace(), st, cmd);
         w_ = &s_.world();  // world_before may not move it, but be sure
+    }
+    if (lesson_ && c == gui::Cursor{s_.head(), -1}) {
+        // At the end of a lesson step: highlight everything the step
+        // touched, over all the kernel steps its calls made (none before
+        // it has run).
+        const lesson::StepResult& r = lesson_->result();
+        objs_ = lesson_->ran() ? gui::range_objects(s_.trace(), r.first_step, r.end_step) : gui::StepObjects{};
+        if (!lesson_->ran()) {
+            changes_.clear();
+            change_of_.clear();
+        }
     }
     if (follow_changes) {
         // The inspector follows the first object the step changed.
@@ -130,7 +143,33 @@ void Ui::frame() {
     menus();
     toolbar();
     timeline();
-    panes();
+    if (lesson_) {
+        // The lesson's narration beside the views, on the left where the
+        // eye starts; the views keep the rest of the window.
+        ImVec2 avail = ImGui::GetContentRegionAvail();
+        float gap = std::max(6.0f, ImGui::GetFontSize() * 0.4f);
+        // a third of a wide window; on a narrow one (a projector's 1280
+        // pixels at presentation scale) no more than 0.36 of it, so the
+        // views keep room for the objects
+        float fs = ImGui::GetFontSize();
+        float lw = std::floor(std::clamp(avail.x * 0.3f, std::min(avail.x * 0.36f, fs * 20), fs * 36));
+        drawn.lesson_width = lw;
+        ImGui::PushStyleColor(ImGuiCol_ChildBg, ImGui::ColorConvertU32ToFloat4(pal_.box_bg));
+        ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(ImGui::GetFontSize() * 0.7f, ImGui::GetFontSize() * 0.5f));
+        ImGui::BeginChild("##lesson", ImVec2(lw, avail.y), true, ImGuiWindowFlags_AlwaysUseWindowPadding);
+        ImGui::PopStyleVar();
+        lesson_panel();
+        ImGui::EndChild();
+        ImGui::PopStyleColor();
+        ImGui::SameLine(0, gap);
+        ImGui::BeginChild("##views", ImVec2(avail.x - lw - gap, avail.y), false,
+                          ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+        panes();
+        ImGui::EndChild();
+    } else {
+        panes();
+    }
+    snapshot_dialog();
     ImGui::End();
     keyboard();
 }
@@ -140,6 +179,9 @@ void Ui::frame() {
 void Ui::menus() {
     if (!ImGui::BeginMenuBar()) return;
     if (ImGui::BeginMenu("File")) {
+        if (ImGui::MenuItem("Open snapshot…", "Ctrl+O")) open_dialog(false);
+        if (ImGui::MenuItem("Save snapshot…", "Ctrl+S")) open_dialog(true);
+        ImGui::Separator();
         if (ImGui::MenuItem("Export window as PNG", "Ctrl+P")) {
             export_png_request = "sockscope-window.png";
             export_view = View::Count;
@@ -157,6 +199,7 @@ void Ui::menus() {
         if (ImGui::MenuItem("Quit", "Ctrl+Q")) want_quit = true;
         ImGui::EndMenu();
     }
+    lessons_menu();
     if (ImGui::BeginMenu("View")) {
         if (ImGui::MenuItem("Dark theme", nullptr, st_.theme == Theme::Dark)) {
             st_.theme = Theme::Dark;
@@ -200,6 +243,8 @@ void Ui::menus() {
         ImGui::TextUnformatted("             packets, inspector, console); again or 0: all views");
         ImGui::TextUnformatted("F11          presentation mode");
         ImGui::TextUnformatted("Ctrl + / -   font size");
+        ImGui::TextUnformatted("Ctrl+S       save a snapshot;  Ctrl+O  open one");
+        ImGui::TextUnformatted("Enter        in a lesson: run the step, then the next one");
         ImGui::Separator();
         ImGui::TextUnformatted("Type calls in the console: socket(AF_INET, SOCK_STREAM, 0).");
         ImGui::TextUnformatted("A command typed while viewing an earlier step branches the history.");
@@ -472,12 +517,14 @@ void Ui::process_pane(ImVec2 size) {
     if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) toggle_focus(View::Process);
     // The reading hint only where it fits left of the buttons (never under them).
     ImGui::SameLine();
-    float room = right - ImGui::GetCursorPosX() - ImGui::GetFontSize();
+    float title_end = ImGui::GetCursorPosX();
+    float room = right - title_end - ImGui::GetFontSize();
     const char* hint = "fd → struct file → struct socket ⇄ struct sock";
     if (ImGui::CalcTextSize(hint).x <= room) ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal_.dim), "%s", hint);
     else ImGui::Dummy(ImVec2(0, 0));
-    // zoom: fit the width, fit everything, or by hand (Ctrl+wheel)
-    ImGui::SameLine(std::max(ImGui::GetCursorPosX(), right));
+    // zoom: fit the width, fit everything, or by hand (Ctrl+wheel); in a
+    // pane too narrow for the title and the buttons, the buttons go below it
+    if (title_end <= right) ImGui::SameLine(std::max(ImGui::GetCursorPosX(), right));
     auto toggle = [&](const char* l, Zoom z) {
         bool on = zoom_mode_ == z;
         if (on) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyle().Colors[ImGuiCol_ButtonActive]);
@@ -606,7 +653,10 @@ void Ui::keyboard() {
         export_png_request = "sockscope-window.png";
         export_view = View::Count;
     }
-    if (io.WantTextInput) return;
+    // Ctrl+S, Ctrl+O: the snapshot dialog (GLFW key codes 'S' = 83, 'O' = 79)
+    if (io.KeyCtrl && dialog_ == Dialog::None && ImGui::IsKeyPressed(83, false)) open_dialog(true);
+    if (io.KeyCtrl && dialog_ == Dialog::None && ImGui::IsKeyPressed(79, false)) open_dialog(false);
+    if (io.WantTextInput || dialog_ != Dialog::None) return;
     if (pressed(ImGuiKey_Space)) push_intent(Intent::play(!playing_));
     if (pressed(ImGuiKey_LeftArrow)) push_intent(Intent::step(io.KeyShift ? -1 : -2));
     if (pressed(ImGuiKey_RightArrow)) push_intent(Intent::step(io.KeyShift ? 1 : 2));
@@ -618,8 +668,12 @@ void Ui::keyboard() {
         if (!io.KeyCtrl && ImGui::IsKeyPressed(48 + k, false)) toggle_focus(static_cast<View>(k - 1));
     if (!io.KeyCtrl && ImGui::IsKeyPressed(48, false)) st_.focus = -1;
     if (pressed(ImGuiKey_End)) push_intent(Intent::go(gui::Cursor{s_.head(), -1}));
-    if (pressed(ImGuiKey_Enter) || (!io.KeyCtrl && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_A)) && false))
-        focus_input_ = true;
+    if (pressed(ImGuiKey_Enter)) {
+        // in a lesson, Enter moves the lesson on (the console is the lesson's until it ends)
+        if (!lesson_) focus_input_ = true;
+        else if (!lesson_->ran()) push_intent(Intent::lesson(Intent::LessonRun, prediction_));
+        else if (!lesson_->at_end()) push_intent(Intent::lesson(Intent::LessonNext));
+    }
 }
 
 void Ui::playback_tick() {
@@ -643,6 +697,31 @@ void Ui::playback_tick() {
             break;
         }
     }
+}
+
+bool Ui::push_line(const std::string& line) {
+    size_t sp = line.find(' ');
+    std::string verb = line.substr(0, sp), rest = sp == std::string::npos ? "" : line.substr(sp + 1);
+    if (verb == "run") push_intent(Intent::run(rest));
+    else if (verb == "lesson-open") push_intent(Intent::lesson(Intent::LessonOpen, rest));
+    else if (verb == "lesson-run") push_intent(Intent::lesson(Intent::LessonRun, rest));
+    else if (verb == "lesson-next") push_intent(Intent::lesson(Intent::LessonNext));
+    else if (verb == "lesson-back") push_intent(Intent::lesson(Intent::LessonBack));
+    else if (verb == "lesson-continue") push_intent(Intent::lesson(Intent::LessonContinue));
+    else if (verb == "lesson-close") push_intent(Intent::lesson(Intent::LessonClose));
+    else if (verb == "save" || verb == "open") {
+        // FILE LABEL... [replace]: the label may have blanks
+        size_t f = rest.find(' ');
+        std::string file = rest.substr(0, f), label = f == std::string::npos ? "" : rest.substr(f + 1);
+        bool replace = label.size() >= 8 && label.compare(label.size() - 8, 8, " replace") == 0;
+        if (replace) label.resize(label.size() - 8);
+        if (verb == "save") open_dialog(true, file, label);
+        else open_dialog(false, file, label);
+        push_intent(Intent::snap(verb == "save" ? Intent::SnapSave : Intent::SnapOpen, file, label, replace));
+    } else {
+        return false;
+    }
+    return true;
 }
 
 void Ui::apply() {
@@ -674,6 +753,81 @@ void Ui::apply() {
             last_tick_ = Clock::now();
             break;
         case Intent::Pause: playing_ = false; break;
+        case Intent::LessonOpen: {
+            playing_ = false;
+            std::string err;
+            if (!open_lesson(in.text, &err)) {
+                lesson_error_ = err;
+                s_.note(err, gui::LineKind::Error);
+                status = "the lesson could not be opened (the console says why)";
+            }
+            break;
+        }
+        case Intent::LessonRun:
+            playing_ = false;
+            lesson_run(in.text);
+            break;
+        case Intent::LessonNext:
+            if (lesson_ && lesson_->next()) {
+                prediction_.clear();
+                focus_prediction_ = true;
+                if (!s_.at_head()) s_.go_step(s_.head());
+                force_refresh_ = true;
+            }
+            break;
+        case Intent::LessonBack:
+            if (lesson_ && lesson_->back()) {
+                playing_ = false;
+                if (lesson_->index() < console_mark_.size()) s_.truncate_console(console_mark_[lesson_->index()]);
+                console_mark_.resize(std::min(console_mark_.size(), lesson_->index()));
+                prediction_.clear();
+                focus_prediction_ = true;
+                s_.watched_changed();
+                force_refresh_ = true;
+            }
+            break;
+        case Intent::LessonContinue:
+            playing_ = false;
+            lesson_continue();
+            break;
+        case Intent::LessonClose:
+            if (lesson_) {
+                playing_ = false;
+                s_.watch(nullptr);
+                lesson_.reset();
+                switched_ = true;
+                focus_input_ = true;
+                force_refresh_ = true;
+            }
+            break;
+        case Intent::SnapSave: {
+            std::string msg;
+            if (gui::save_snapshot(s_, in.text, in.label, in.replace, &msg)) {
+                dialog_ = Dialog::None;
+                status = msg;
+                s_.note(msg);
+            } else {
+                dlg_error_ = msg;
+            }
+            dlg_listed_.clear();   // list the file again
+            break;
+        }
+        case Intent::SnapOpen: {
+            std::string msg;
+            // a playing lesson is closed only once the snapshot has loaded
+            if (gui::open_snapshot(s_, in.text, in.label, &msg)) {
+                playing_ = false;
+                lesson_.reset();
+                dialog_ = Dialog::None;
+                switched_ = true;
+                status = "opened " + in.text;
+                scroll_console_ = true;
+                force_refresh_ = true;
+            } else {
+                dlg_error_ = msg;
+            }
+            break;
+        }
         case Intent::Step:
             playing_ = false;
             switch (in.step_kind) {

@@ -20,7 +20,9 @@
 #include <vector>
 
 #include "app/gui/model/fields.h"
+#include "app/gui/model/lessons.h"
 #include "app/gui/model/session.h"
+#include "app/gui/model/snapshots.h"
 #include "app/gui/model/viewmodel.h"
 
 namespace sockscope::app {
@@ -76,18 +78,32 @@ struct Fonts {
 // ---------------------------------------------------------------- intents
 
 struct Intent {
-    enum Kind : uint8_t { Run, Goto, Select, Play, Pause, Step } kind = Run;
+    enum Kind : uint8_t {
+        Run, Goto, Select, Play, Pause, Step,
+        // the lesson panel: open a lesson (text: its file), run the step on
+        // screen (text: the prediction), next, back, hand the lesson's
+        // machine to the session, close the lesson
+        LessonOpen, LessonRun, LessonNext, LessonBack, LessonContinue, LessonClose,
+        // the snapshot dialog (text: the file)
+        SnapSave, SnapOpen,
+    } kind = Run;
     std::string text;              // Run: the command as typed
     gui::Cursor cursor;            // Goto
     ObjKind obj = ObjKind::None;   // Select
     uint32_t id = 0;
     int step_kind = 0;             // Step: -3..3 (command/step/frame back and forward)
+    std::string label;             // SnapSave, SnapOpen
+    bool replace = false;          // SnapSave: the user confirmed replacing the label
 
     static Intent run(std::string t) { Intent i; i.kind = Run; i.text = std::move(t); return i; }
     static Intent go(gui::Cursor c) { Intent i; i.kind = Goto; i.cursor = c; return i; }
     static Intent pick(ObjKind k, uint32_t id) { Intent i; i.kind = Select; i.obj = k; i.id = id; return i; }
     static Intent play(bool on) { Intent i; i.kind = on ? Play : Pause; return i; }
     static Intent step(int k) { Intent i; i.kind = Step; i.step_kind = k; return i; }
+    static Intent lesson(Kind k, std::string t = "") { Intent i; i.kind = k; i.text = std::move(t); return i; }
+    static Intent snap(Kind k, std::string path, std::string label, bool replace = false) {
+        Intent i; i.kind = k; i.text = std::move(path); i.label = std::move(label); i.replace = replace; return i;
+    }
 };
 
 // What a view drew, for tests (--dump-views): counted while drawing.
@@ -103,6 +119,16 @@ struct DrawnCounts {
     int focus = -1;                                // the view shown alone (-1: none)
     std::string current_frame;
     std::vector<std::string> box_titles;
+    int highlighted_boxes = 0;                     // boxes drawn as made or changed by the step on screen
+    // the lesson panel (lesson_step 0: no lesson)
+    int lesson_step = 0, lesson_steps = 0, lesson_ran = 0, lesson_checks = 0, lesson_checks_ok = 0;
+    std::string lesson_verdict;                    // right, wrong, skipped, or "" (no checkpoint / not run)
+    std::string lesson_lang;                       // en, zh
+    float lesson_width = 0;                        // the panel's width in pixels
+    // the snapshot dialog
+    std::string dialog;                            // save, open, or ""
+    int dialog_labels = 0;
+    int dialog_replace = 0;                        // it asks before replacing a label
 };
 
 // ---------------------------------------------------------------- the UI
@@ -149,6 +175,31 @@ public:
     // Shows one view alone over the whole window (Count: every pane again).
     void focus_view(View v) { st_.focus = v == View::Count ? -1 : static_cast<int>(v); }
 
+    // ---- lessons (the main loop and start-up call these; panels push intents)
+    // Opens a lesson file in the lesson panel; the views show its machine.
+    bool open_lesson(const std::string& path, std::string* err);
+    gui::LessonPlayer* lesson() { return lesson_.get(); }
+    void set_lesson_zh(bool zh) { lesson_zh_ = zh; }
+    // Runs the step on screen / shows the next / goes back (as the buttons do).
+    void lesson_run(const std::string& prediction);
+    // At the end: hands the lesson's machine to the session ("Continue freely").
+    void lesson_continue();
+    // Text that needs glyphs in the font atlas (a lesson's Chinese): the
+    // main loop takes it and clears it.
+    std::string glyph_text;
+
+    // An intent written as a line, as a click or a key would push it (tests
+    // and screenshots, --intents): "run CMD", "lesson-run [PREDICTION]",
+    // "lesson-next", "lesson-back", "lesson-continue", "lesson-close",
+    // "lesson-open FILE", "save FILE LABEL [replace]", "open FILE [LABEL]".
+    // False if the line is none of these.
+    bool push_line(const std::string& line);
+    // What the snapshot dialog says (its error), for tests.
+    const std::string& dialog_error() const { return dlg_error_; }
+
+    // ---- the snapshot dialog
+    void open_dialog(bool save, const std::string& path = "", const std::string& label = "");
+
 private:
     // panels
     void toolbar();
@@ -167,6 +218,10 @@ private:
     void inspector_view();
     void console_view();
     void menus();
+    void lessons_menu();
+    void lesson_panel();
+    void lesson_text(const lesson::Text& t, bool wrap_mono = false);
+    void snapshot_dialog();
     void keyboard();
     void playback_tick();
 
@@ -181,6 +236,7 @@ private:
     void object_tooltip(ObjKind k, uint32_t id);
     bool changed(ObjKind k, uint32_t id, int field) const;
     bool created(ObjKind k, uint32_t id) const;
+    bool touched(const gui::Box& b) const;
     void splitter(const char* id, bool vertical, float* ratio, ImVec2 pos, float length, float total);
 
     Session& s_;
@@ -231,6 +287,23 @@ private:
     std::string completion_note_;
     uint64_t console_pos_gen_ = 0;    // the generation console_cur_row_ was found for
     int console_cur_row_ = -1;        // the display row of the command being viewed (-1: at the head)
+
+    // lesson
+    std::unique_ptr<gui::LessonPlayer> lesson_;
+    bool lesson_zh_ = false;
+    std::string prediction_;          // what the student typed (or the choice's key)
+    bool focus_prediction_ = false;
+    std::vector<size_t> console_mark_;   // console size before each lesson step ran (back truncates)
+    std::vector<gui::LessonEntry> lesson_menu_;
+    std::string lesson_error_;        // a lesson that could not be opened: why
+    bool force_refresh_ = false;      // recompute the highlights without a cursor move
+    bool switched_ = false;           // another machine is on screen: no animation from the last one
+
+    // snapshot dialog
+    enum class Dialog : uint8_t { None, Save, Open } dialog_ = Dialog::None;
+    bool dialog_popup_ = false;       // open the modal on the next frame
+    std::string dlg_path_ = "sockscope.sqlite", dlg_label_, dlg_error_, dlg_listed_;
+    gui::SnapshotListing dlg_list_;
 
     // process view
     float zoom_ = 1.0f;

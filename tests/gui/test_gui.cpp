@@ -1,5 +1,8 @@
 // test_gui.cpp — the window's views against the model.
 //
+// Also the lesson panel's player and the snapshot dialog, window-free
+// (app/gui/model/lessons.h, snapshots.h), and both in the real window.
+//
 // The first group needs no window: it asks app/gui/model what each view
 // would draw for a world (the cells of the listener view, the boxes and
 // arrows of the process view, inet_create's loop, the ladder's rows) and
@@ -20,7 +23,9 @@
 #include <string>
 
 #include "app/gui/model/fields.h"
+#include "app/gui/model/lessons.h"
 #include "app/gui/model/session.h"
+#include "app/gui/model/snapshots.h"
 #include "app/gui/model/svg.h"
 #include "app/gui/model/viewmodel.h"
 #include "script/constants.h"
@@ -434,6 +439,277 @@ TEST(Svg, HasABoxForEveryObjectAndAnArrowForEveryPointer) {
     EXPECT_NE(svg.find("struct sock #1"), std::string::npos);
 }
 
+// ================================================================ lessons and snapshots, without a window
+
+namespace {
+
+// Two steps: a checkpoint whose answer is the call's result, then one with
+// choices whose conditions are checked after the step.
+const char* kLesson =
+    "title:    A listener\n"
+    "title.zh: 一个监听者\n"
+    "goal:     Make one.\n"
+    "goal.zh:  建一个。\n"
+    "step:     A socket\n"
+    "step.zh:  一个套接字\n"
+    "say:      socket() takes the lowest free descriptor.\n"
+    "say.zh:   socket() 取最小的空闲描述符。\n"
+    "ask:      Which number?\n"
+    "ask.zh:   哪个编号？\n"
+    "answer:   result\n"
+    "run:      s = socket(AF_INET, SOCK_STREAM, 0) = 3\n"
+    "expect:   fd 3 is a socket\n"
+    "step:     Bound and listening\n"
+    "step.zh:  绑定并监听\n"
+    "say:      bind, then listen.\n"
+    "say.zh:   先 bind，再 listen。\n"
+    "ask:      What state is it in?\n"
+    "ask.zh:   它处于什么状态？\n"
+    "choice:   a  closed     when tcp_state(s) == TCP_CLOSE\n"
+    "choice.zh: a  关闭\n"
+    "choice:   b  listening  when tcp_state(s) == TCP_LISTEN\n"
+    "choice.zh: b  监听\n"
+    "run:\n"
+    "    bind(s, 127.0.0.1:8080) = 0\n"
+    "    listen(s, 5) = 0\n"
+    "expect:   tcp_state(s) == TCP_LISTEN\n"
+    "expect:   backlog(s) == 5\n";
+
+lesson::Lesson parse_test_lesson() {
+    auto l = lesson::parse_lesson(kLesson, "test.lesson", "test");
+    if (auto* e = std::get_if<std::string>(&l)) ADD_FAILURE() << *e;
+    return std::get<lesson::Lesson>(std::move(l));
+}
+
+}  // namespace
+
+TEST(LessonPanel, PlaysEachStepWithItsPredictionVerdictAndChecks) {
+    LessonPlayer p(parse_test_lesson());
+    ASSERT_EQ(p.steps(), 2u);
+    EXPECT_EQ(p.index(), 0u);
+    EXPECT_FALSE(p.ran());
+    EXPECT_FALSE(p.back()) << "nothing to go back over before the first step";
+    const lesson::StepResult& r = p.run("3");
+    EXPECT_TRUE(p.ran());
+    EXPECT_TRUE(r.ok());
+    ASSERT_TRUE(p.grade().has_value());
+    EXPECT_TRUE(p.grade()->answered);
+    EXPECT_TRUE(p.grade()->right);
+    EXPECT_EQ(p.grade()->correct, "3");
+    ASSERT_EQ(r.checks.size(), 1u);
+    EXPECT_TRUE(r.checks[0].ok);
+    EXPECT_FALSE(p.at_end());
+    ASSERT_TRUE(p.next());
+    EXPECT_EQ(p.index(), 1u);
+    EXPECT_FALSE(p.ran());
+    p.run("a");   // wrong: it listens
+    ASSERT_TRUE(p.grade().has_value());
+    EXPECT_FALSE(p.grade()->right);
+    EXPECT_EQ(p.grade()->correct, "b");
+    EXPECT_EQ(p.result().checks.size(), 2u);
+    EXPECT_TRUE(p.result().ok());
+    EXPECT_TRUE(p.at_end());
+    EXPECT_FALSE(p.next());
+    EXPECT_EQ(p.asked(), 2);
+    EXPECT_EQ(p.right(), 1);
+}
+
+TEST(LessonPanel, BackGoesToJustBeforeThePreviousStepAndForgetsItsPrediction) {
+    LessonPlayer p(parse_test_lesson());
+    p.run("3");
+    p.next();
+    uint64_t before_second = p.runner().history().step_count();
+    p.run("b");
+    ASSERT_GT(p.runner().history().step_count(), before_second);
+    ASSERT_TRUE(p.back());   // from step 2's results: before step 1
+    EXPECT_EQ(p.index(), 0u);
+    EXPECT_FALSE(p.ran());
+    EXPECT_EQ(p.runner().done(), 0u);
+    EXPECT_EQ(p.asked(), 0);
+    // the step runs again, on a history branched before it
+    EXPECT_TRUE(p.run("").ok());
+    EXPECT_FALSE(p.grade()->answered);
+    EXPECT_EQ(p.runner().history().branches().size(), 1u);
+}
+
+TEST(LessonPanel, ConsoleLinesPutEachCallAboveItsResult) {
+    LessonPlayer p(parse_test_lesson());
+    p.run("");
+    p.next();
+    const lesson::StepResult& r = p.run("");
+    auto lines = step_console_lines(p.step(), r);
+    std::vector<std::pair<LineKind, std::string>> want = {{LineKind::Input, "bind(s, 127.0.0.1:8080)"},
+                                                          {LineKind::Ok, "= 0"},
+                                                          {LineKind::Input, "listen(s, 5)"},
+                                                          {LineKind::Ok, "= 0"}};
+    EXPECT_EQ(lines, want);
+}
+
+TEST(LessonPanel, TheSessionShowsTheLessonsMachineAndRefusesTypedCalls) {
+    Session s;
+    run(s, "x = socket(AF_INET, SOCK_DGRAM, 0)\n");
+    uint64_t own_head = s.head();
+    size_t own_console = s.console().size();
+    LessonPlayer p(parse_test_lesson());
+    s.watch(&p.runner());
+    EXPECT_TRUE(s.watching());
+    EXPECT_EQ(s.console().size(), 0u) << "the lesson's console starts empty";
+    p.run("3");
+    s.watched_changed();
+    EXPECT_EQ(s.head(), p.runner().history().step_count());
+    EXPECT_TRUE(s.at_head());
+    EXPECT_NE(s.world().socks.size(), 0u);
+    uint64_t head = s.head();
+    EXPECT_FALSE(s.submit("socket(AF_INET, SOCK_STREAM, 0)"));
+    EXPECT_EQ(s.head(), head) << "a typed call must not change the lesson's machine";
+    EXPECT_EQ(p.runner().history().step_count(), head);
+    // closing the lesson gives the session its own machine and console back
+    s.watch(nullptr);
+    EXPECT_EQ(s.head(), own_head);
+    EXPECT_EQ(s.console().size(), own_console);
+    EXPECT_EQ(s.interp().vars.count("x"), 1u);
+}
+
+TEST(LessonPanel, ContinueFreelyHandsTheWholeHistoryAndTheNamesToTheSession) {
+    Session s;
+    LessonPlayer p(parse_test_lesson());
+    s.watch(&p.runner());
+    p.run("3");
+    uint64_t after_socket = p.runner().history().step_count();
+    p.next();
+    p.run("b");
+    ASSERT_TRUE(p.at_end());
+    uint64_t head = p.runner().history().step_count();
+    lesson::Runner::Handoff h = p.release();
+    std::vector<std::pair<uint64_t, std::unique_ptr<script::Interp>>> earlier;
+    for (auto& at : h.earlier) earlier.emplace_back(at.steps, std::move(at.interp));
+    s.adopt(std::move(h.history), std::move(h.interp), std::move(earlier));
+    EXPECT_FALSE(s.watching());
+    EXPECT_EQ(s.head(), head);
+    EXPECT_EQ(s.interp().vars.at("s"), 3);
+    // the session goes on from the lesson's state with the lesson's names
+    ASSERT_TRUE(s.submit("a = accept(s)"));
+    // and reaches back over the lesson's steps: a call typed after the
+    // socket step branches there, where `s` is bound but not listening
+    s.go_step(after_socket);
+    ASSERT_TRUE(s.submit("r = listen(s, 1)"));
+    EXPECT_EQ(s.interp().vars.at("r"), 0);
+    EXPECT_EQ(s.history().branches().size(), 1u);
+}
+
+TEST(LessonPanel, HighlightsEverythingAStepTouchedOverAllItsKernelSteps) {
+    Session s;
+    run(s, "s = socket(AF_INET, SOCK_STREAM, 0)\nbind(s, 127.0.0.1:8080)\nlisten(s, 5)\n");
+    uint64_t first = step_after(s, "(the script's process)"), end = s.head();
+    ASSERT_LT(first + 1, end);
+    StepObjects all = range_objects(s.trace(), first, end);
+    StepObjects last = step_objects(s.trace(), end - 1, s.trace().step_end(end - 1));
+    const World& w = s.world();
+    ASSERT_EQ(w.socks.size(), 1u);
+    SockId sk;
+    w.socks.each([&](SockId id, const Sock&) { sk = id; });
+    // socket() made the sock; listen() alone did not
+    EXPECT_EQ(all.created.count({static_cast<uint8_t>(ObjKind::Sock), sk.v}), 1u);
+    EXPECT_EQ(last.created.count({static_cast<uint8_t>(ObjKind::Sock), sk.v}), 0u);
+    EXPECT_EQ(all.changed.count({static_cast<uint8_t>(ObjKind::Sock), sk.v,
+                                 static_cast<uint16_t>(offsetof(Sock, sk_state))}), 1u);
+    EXPECT_TRUE(range_objects(s.trace(), end, end).created.empty());
+}
+
+TEST(LessonPanel, FindsEveryLessonOfTheRepositoryByNameOrNumber) {
+    std::string dir = find_lessons_dir();
+    ASSERT_FALSE(dir.empty()) << "run from the repository or a build tree in it";
+    std::vector<LessonEntry> menu = lesson_menu(dir);
+    ASSERT_EQ(menu.size(), 10u);
+    EXPECT_EQ(menu.front().name, "01-socket-to-fd");
+    for (const LessonEntry& e : menu) {
+        EXPECT_EQ(e.error, "") << e.name;
+        EXPECT_FALSE(e.title.en.empty()) << e.name;
+        EXPECT_FALSE(e.title.zh.empty()) << e.name;
+    }
+    EXPECT_EQ(lesson::lesson_name(resolve_lesson(dir, "6")), "06-handshake");
+    EXPECT_EQ(lesson::lesson_name(resolve_lesson(dir, "bind")), "04-bind");
+    EXPECT_EQ(resolve_lesson(dir, "no-such-lesson"), "");
+}
+
+TEST(SnapshotDialog, ASavedSnapshotOpensWithTheSameWorldHistoryAndNames) {
+    std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/sockscope_gui_snap_" +
+                       std::to_string(getpid()) + ".sqlite";
+    std::remove(path.c_str());
+    Session a;
+    run(a, kScenario);
+    std::string msg;
+    ASSERT_TRUE(save_snapshot(a, path, "end", false, &msg)) << msg;
+    EXPECT_EQ(msg, "saved 'end' (" + std::to_string(a.head()) + " steps, " + std::to_string(a.history().entries().size()) +
+                       " commands) to " + path);
+    Session b;
+    ASSERT_TRUE(open_snapshot(b, path, "end", &msg)) << msg;
+    EXPECT_EQ(b.head(), a.head());
+    EXPECT_TRUE(b.at_head());
+    ASSERT_EQ(b.history().entries().size(), a.history().entries().size());
+    for (size_t i = 0; i < a.history().entries().size(); ++i)
+        EXPECT_EQ(b.history().entries()[i].cmd.text, a.history().entries()[i].cmd.text);
+    EXPECT_EQ(b.interp().vars, a.interp().vars);
+    EXPECT_EQ(listeners(b.world()).size(), 1u);
+    EXPECT_EQ(b.world().socks.size(), a.world().socks.size());
+    // every earlier step is there too
+    uint64_t n = step_after(a, "listen(s, 5)");
+    EXPECT_EQ(listeners(b.history().world_at(n)).size(), 1u);
+    EXPECT_EQ(listeners(b.history().world_at(n - 1)).size(), 0u);
+    // and it goes on with the saved names
+    ASSERT_TRUE(b.submit("m = accept(s)"));
+    EXPECT_EQ(b.interp().vars.at("m"), 4);
+    std::remove(path.c_str());
+}
+
+TEST(SnapshotDialog, ALabelAlreadyInTheFileIsReplacedOnlyWhenAskedTo) {
+    std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/sockscope_gui_snap2_" +
+                       std::to_string(getpid()) + ".sqlite";
+    std::remove(path.c_str());
+    Session a;
+    run(a, "s = socket(AF_INET, SOCK_STREAM, 0)\n");
+    std::string msg;
+    ASSERT_TRUE(save_snapshot(a, path, "mine", false, &msg)) << msg;
+    uint64_t saved_steps = a.head();
+    run(a, "bind(s, 127.0.0.1:8080)\n");
+    EXPECT_FALSE(save_snapshot(a, path, "mine", false, &msg));
+    EXPECT_NE(msg.find("already holds a snapshot labelled 'mine'"), std::string::npos) << msg;
+    SnapshotListing l = list_snapshots(path);
+    ASSERT_TRUE(l.exists);
+    ASSERT_EQ(l.infos.size(), 1u);
+    EXPECT_TRUE(l.has("mine"));
+    EXPECT_EQ(l.infos[0].steps, saved_steps) << "the refused save left the file as it was";
+    ASSERT_TRUE(save_snapshot(a, path, "mine", true, &msg)) << msg;
+    l = list_snapshots(path);
+    ASSERT_EQ(l.infos.size(), 1u);
+    EXPECT_EQ(l.infos[0].steps, a.head());
+    std::remove(path.c_str());
+}
+
+TEST(SnapshotDialog, AFailedOpenOrSaveChangesNothingAndSaysWhyInPlainWords) {
+    std::string dir = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp");
+    std::string missing = dir + "/sockscope_gui_no_such_" + std::to_string(getpid()) + ".sqlite";
+    std::string junk = dir + "/sockscope_gui_junk_" + std::to_string(getpid()) + ".sqlite";
+    std::ofstream(junk) << "this is not a database, just some text that is long enough to look like a file\n";
+    Session s;
+    run(s, kScenario);
+    uint64_t head = s.head();
+    size_t lines = s.console().size();
+    std::string msg;
+    EXPECT_FALSE(open_snapshot(s, missing, "", &msg));
+    EXPECT_EQ(msg, "there is no file " + missing);
+    EXPECT_FALSE(open_snapshot(s, junk, "", &msg));
+    EXPECT_EQ(msg, junk + ": not a sockscope snapshot (not an SQLite database)");
+    EXPECT_FALSE(save_snapshot(s, "", "x", false, &msg));
+    EXPECT_EQ(msg, "type the name of the file to save to, e.g. demo.sqlite");
+    EXPECT_FALSE(save_snapshot(s, dir, "x", false, &msg));
+    EXPECT_EQ(msg.rfind(dir + " is a directory", 0), 0u) << msg;
+    EXPECT_EQ(s.head(), head);
+    EXPECT_EQ(s.console().size(), lines);
+    EXPECT_EQ(s.interp().vars.at("n"), 4);
+    std::remove(junk.c_str());
+}
+
 // ================================================================ the real program, under Xvfb
 
 namespace {
@@ -703,4 +979,216 @@ TEST(Window, WithoutADisplayTheProgramSaysSoAndOpensTheRepl) {
     EXPECT_EQ(std::count(text.begin(), text.end(), '\n') >= 2, true) << text;
     EXPECT_NE(text.find("= 3"), std::string::npos) << "the REPL ran the call: " << text;
     std::remove(out.c_str());
+}
+
+TEST(Window, TheLessonPanelAsksFirstThenShowsTheVerdictAndHighlightsWhatTheStepMade) {
+    if (!have_display()) GTEST_SKIP() << "needs DISPLAY (run under xvfb-run) and SOCKSCOPE_BIN";
+    std::string png = tmp_path("lesson.png"), dump = tmp_path("lesson.txt");
+    // lesson 1, step 2: socket() — before it runs, then run with the right prediction
+    std::string base = std::string(bin()) + " --lesson 1 --lesson-step 2 --size 1600x900 --screenshot " + png +
+                       " --dump-views " + dump;
+    ASSERT_EQ(sh(base), 0) << base;
+    auto d = read_dump(dump);
+    EXPECT_EQ(d["lesson_step"], "2");
+    EXPECT_EQ(d["lesson_steps"], "8");
+    EXPECT_EQ(d["lesson_ran"], "0");
+    EXPECT_EQ(d["lesson_checks"], "0");
+    EXPECT_EQ(d["highlighted_boxes"], "0") << "nothing is highlighted before the step runs";
+    EXPECT_EQ(d["boxes"], "2") << "the fd table and the terminal's file";
+    ASSERT_EQ(sh(base + " --lesson-run --lesson-answer 3"), 0);
+    d = read_dump(dump);
+    EXPECT_EQ(d["lesson_ran"], "1");
+    EXPECT_EQ(d["lesson_verdict"], "right");
+    EXPECT_EQ(d["lesson_checks"], "4");
+    EXPECT_EQ(d["lesson_checks_ok"], "4");
+    EXPECT_EQ(d["boxes"], "5");
+    // the new struct file, struct socket and struct sock, and the table's new slot
+    EXPECT_EQ(d["highlighted_boxes"], "4");
+    EXPECT_EQ(d["step"], d["head"]);
+    ASSERT_EQ(sh(base + " --lesson-run --lesson-answer 4"), 0);
+    EXPECT_EQ(read_dump(dump)["lesson_verdict"], "wrong");
+    Image im = load_png(png);
+    size_t colours;
+    double busy;
+    image_stats(im, &colours, &busy);
+    EXPECT_GT(colours, 60u);
+    EXPECT_GT(busy, 0.15);
+    std::remove(png.c_str());
+    std::remove(dump.c_str());
+}
+
+TEST(Window, TheLessonPanelSpeaksChineseAndReachesTheLastStep) {
+    if (!have_display()) GTEST_SKIP() << "needs DISPLAY (run under xvfb-run) and SOCKSCOPE_BIN";
+    std::string dump = tmp_path("lesson_zh.txt");
+    std::string c = std::string(bin()) + " --lesson handshake --lesson-step 7 --lesson-run --lesson-lang zh --dump-views " + dump;
+    ASSERT_EQ(sh(c), 0) << c;
+    auto d = read_dump(dump);
+    EXPECT_EQ(d["lesson_step"], "7");
+    EXPECT_EQ(d["lesson_steps"], "7");
+    EXPECT_EQ(d["lesson_lang"], "zh");
+    EXPECT_EQ(d["lesson_checks"], d["lesson_checks_ok"]);
+    EXPECT_NE(d["lesson_checks"], "0");
+    EXPECT_NE(sh(std::string(bin()) + " --lesson 1 --lesson-step 99 --dump-views " + dump + " 2>/dev/null"), 0);
+    EXPECT_NE(sh(std::string(bin()) + " --lesson no-such-lesson --dump-views " + dump + " 2>/dev/null"), 0);
+    std::remove(dump.c_str());
+}
+
+TEST(Window, WithNothingElseToShowTheWindowOpensLessonOne) {
+    if (!have_display()) GTEST_SKIP() << "needs DISPLAY (run under xvfb-run) and SOCKSCOPE_BIN";
+    std::string dump = tmp_path("first.txt");
+    ASSERT_EQ(sh(std::string(bin()) + " --dump-views " + dump), 0);
+    auto d = read_dump(dump);
+    EXPECT_EQ(d["lesson_step"], "1");
+    EXPECT_EQ(d["lesson_steps"], "8");
+    EXPECT_EQ(d["lesson_ran"], "0");
+    // `sockscope gui` is the window on a fresh machine, without a lesson
+    ASSERT_EQ(sh(std::string(bin()) + " gui --dump-views " + dump), 0);
+    EXPECT_EQ(read_dump(dump).count("lesson_step"), 0u);
+    std::remove(dump.c_str());
+}
+
+TEST(Window, ASnapshotOpensInTheWindowAtItsHeadAndTheSaveDialogAsksBeforeReplacing) {
+    if (!have_display()) GTEST_SKIP() << "needs DISPLAY (run under xvfb-run) and SOCKSCOPE_BIN";
+    std::string script = tmp_path("snap.sock"), snap = tmp_path("snap.sqlite"), dump = tmp_path("snap.txt"),
+                png = tmp_path("snap.png");
+    std::ofstream(script) << kScenario;
+    std::remove(snap.c_str());
+    ASSERT_EQ(sh(std::string(bin()) + " run " + script + " --save " + snap + " --label end > /dev/null 2>&1"), 0);
+    Session s;
+    run(s, kScenario);
+    ASSERT_EQ(sh(std::string(bin()) + " gui " + snap + " end --dump-views " + dump), 0);
+    auto d = read_dump(dump);
+    EXPECT_EQ(d["head"], std::to_string(s.head()));
+    EXPECT_EQ(d["step"], std::to_string(s.head()));
+    EXPECT_EQ(d["listener 1 accept_cells"], "2");
+    // a file that is not there: refused, with the reason
+    EXPECT_NE(sh(std::string(bin()) + " gui " + snap + ".missing --dump-views " + dump + " 2>/dev/null"), 0);
+    // the save dialog over that file, with its label typed in
+    std::string c = std::string(bin()) + " --script " + script + " --dialog save --dialog-file " + snap +
+                    " --dialog-label end --screenshot " + png + " --dump-views " + dump;
+    ASSERT_EQ(sh(c), 0) << c;
+    d = read_dump(dump);
+    EXPECT_EQ(d["dialog"], "save");
+    EXPECT_EQ(d["dialog_labels"], "1");
+    EXPECT_EQ(d["dialog_replace"], "1");
+    ASSERT_EQ(sh(std::string(bin()) + " --script " + script + " --dialog save --dialog-file " + snap +
+                 " --dialog-label other --dump-views " + dump),
+              0);
+    EXPECT_EQ(read_dump(dump)["dialog_replace"], "0");
+    std::remove(script.c_str());
+    std::remove(snap.c_str());
+    std::remove(dump.c_str());
+    std::remove(png.c_str());
+}
+
+TEST(Window, ContinueFreelyLeavesTheLessonsWholeMachineInTheWindow) {
+    if (!have_display()) GTEST_SKIP() << "needs DISPLAY (run under xvfb-run) and SOCKSCOPE_BIN";
+    std::string dump = tmp_path("continue.txt");
+    // the head of lesson 1 played to its end, headlessly
+    std::string dir = find_lessons_dir();
+    ASSERT_FALSE(dir.empty());
+    auto l = load_lesson(resolve_lesson(dir, "1"));
+    ASSERT_TRUE(std::holds_alternative<lesson::Lesson>(l));
+    LessonPlayer p(std::get<lesson::Lesson>(std::move(l)));
+    while (true) {
+        p.run("");
+        if (p.at_end()) break;
+        p.next();
+    }
+    uint64_t head = p.runner().history().step_count();
+    std::string c = std::string(bin()) + " --lesson 1 --lesson-step " + std::to_string(p.steps()) +
+                    " --lesson-run --lesson-continue --dump-views " + dump;
+    ASSERT_EQ(sh(c), 0) << c;
+    auto d = read_dump(dump);
+    EXPECT_EQ(d.count("lesson_step"), 0u) << "the lesson panel is gone";
+    EXPECT_EQ(d["head"], std::to_string(head));
+    EXPECT_EQ(d["step"], std::to_string(head));
+    EXPECT_NE(d["console_lines"], "0") << "the lesson's lines stay in the console";
+    EXPECT_NE(sh(std::string(bin()) + " --lesson 1 --lesson-step 2 --lesson-run --lesson-continue --dump-views " + dump +
+                 " 2>/dev/null"),
+              0)
+        << "only the last step can be continued from";
+    std::remove(dump.c_str());
+}
+
+namespace {
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace
+
+TEST(Window, TheLessonButtonsRunGoBackAndCloseAsTheySay) {
+    if (!have_display()) GTEST_SKIP() << "needs DISPLAY (run under xvfb-run) and SOCKSCOPE_BIN";
+    std::string intents = tmp_path("buttons.txt"), dump = tmp_path("buttons_dump.txt");
+    // step 1 run, step 2 run, then Back: before step 1 again, its lines gone from the console
+    std::ofstream(intents) << "lesson-run 1\nlesson-next\nlesson-run 3\nlesson-back\n";
+    std::string c = std::string(bin()) + " --lesson 1 --intents " + intents + " --dump-views " + dump;
+    ASSERT_EQ(sh(c), 0) << c;
+    auto d = read_dump(dump);
+    EXPECT_EQ(d["lesson_step"], "1");
+    EXPECT_EQ(d["lesson_ran"], "0");
+    EXPECT_EQ(d["head"], "1") << "only the script's process: socket() was undone";
+    EXPECT_EQ(d["console_lines"], "0");
+    // step 1 run, Next, step 2 run: the socket is there and highlighted
+    std::ofstream(intents) << "lesson-run 1\nlesson-next\nlesson-run 3\n";
+    ASSERT_EQ(sh(c), 0) << c;
+    d = read_dump(dump);
+    EXPECT_EQ(d["lesson_step"], "2");
+    EXPECT_EQ(d["lesson_verdict"], "right");
+    EXPECT_EQ(d["highlighted_boxes"], "4");
+    // Close: the window's own (fresh) machine again
+    std::ofstream(intents) << "lesson-run 1\nlesson-next\nlesson-run 3\nlesson-close\n";
+    ASSERT_EQ(sh(c), 0) << c;
+    d = read_dump(dump);
+    EXPECT_EQ(d.count("lesson_step"), 0u);
+    EXPECT_EQ(d["head"], "1");
+    EXPECT_EQ(d["boxes"], "2");
+    std::remove(intents.c_str());
+    std::remove(dump.c_str());
+}
+
+TEST(Window, TheSnapshotDialogRefusesToReplaceUnlessAskedAndOpensExactly) {
+    if (!have_display()) GTEST_SKIP() << "needs DISPLAY (run under xvfb-run) and SOCKSCOPE_BIN";
+    std::string script = tmp_path("dlg.sock"), snap = tmp_path("dlg.sqlite"), intents = tmp_path("dlg.txt"),
+                dump = tmp_path("dlg_dump.txt"), out = tmp_path("dlg_out.txt");
+    std::ofstream(script) << kScenario;
+    std::remove(snap.c_str());
+    Session s;
+    run(s, kScenario);
+    const std::string head = std::to_string(s.head());
+    // save, change the machine, save again under the same label: refused, the dialog stays open and says why
+    std::ofstream(intents) << "save " << snap << " end\nrun close(s)\nsave " << snap << " end\n";
+    std::string c = std::string(bin()) + " --script " + script + " --intents " + intents + " --dump-views " + dump + " > " + out;
+    ASSERT_EQ(sh(c), 0) << c;
+    auto d = read_dump(dump);
+    EXPECT_EQ(d["dialog"], "save");
+    EXPECT_EQ(d["dialog_replace"], "1");
+    EXPECT_NE(read_text(out).find("already holds a snapshot labelled 'end'"), std::string::npos) << read_text(out);
+    SnapshotListing l = list_snapshots(snap);
+    ASSERT_EQ(l.infos.size(), 1u);
+    EXPECT_EQ(std::to_string(l.infos[0].steps), head) << "the refused save wrote nothing";
+    // a fresh window opens it: the same head, the listener with its two queued connections
+    std::ofstream(intents) << "open " << snap << " end\n";
+    c = std::string(bin()) + " --intents " + intents + " --dump-views " + dump + " > " + out;
+    ASSERT_EQ(sh(c), 0) << c;
+    d = read_dump(dump);
+    EXPECT_EQ(d.count("dialog"), 0u) << "the dialog closes once it opened the snapshot";
+    EXPECT_EQ(d["head"], head);
+    EXPECT_EQ(d["step"], head);
+    EXPECT_EQ(d["listener 1 accept_cells"], "2");
+    EXPECT_EQ(d.count("lesson_step"), 0u) << "an opened snapshot replaces the lesson";
+    // a file that is not there: the dialog says so, nothing changes
+    std::ofstream(intents) << "open " << snap << ".missing\n";
+    c = std::string(bin()) + " --script " + script + " --intents " + intents + " --dump-views " + dump + " > " + out;
+    ASSERT_EQ(sh(c), 0) << c;
+    d = read_dump(dump);
+    EXPECT_EQ(d["dialog"], "open");
+    EXPECT_EQ(d["head"], head);
+    EXPECT_EQ(read_text(out), "dialog: there is no file " + snap + ".missing\n");
+    for (const std::string& f : {script, snap, intents, dump, out}) std::remove(f.c_str());
 }

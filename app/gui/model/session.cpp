@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "app/gui/model/fields.h"
+#include "lesson/lesson.h"
 #include "script/commands.h"
 #include "script/constants.h"
 
@@ -85,10 +86,77 @@ const char* const kConsoleWords[] = {"help", "goto", "back", "branches", "clear"
 
 Session::Session(World boot)
     : history_(std::make_unique<History>(std::move(boot))), interp_(std::make_unique<script::Interp>(*history_)) {
-    interp_->print = [this](const std::string& s) { on_print(s); };
-    base_entries_ = history_->entries().size();
+    I().print = [this](const std::string& s) { on_print(s); };
+    base_entries_ = H().entries().size();
     remember_names();
     cursor_ = Cursor{head(), -1};
+}
+
+// The machine on screen: a watched lesson's, else the session's own.
+History& Session::H() { return watched_ ? watched_->history() : *history_; }
+const History& Session::H() const { return watched_ ? watched_->history() : *history_; }
+script::Interp& Session::I() { return watched_ ? watched_->interp() : *interp_; }
+const script::Interp& Session::I() const { return watched_ ? watched_->interp() : *interp_; }
+
+void Session::forget_caches() {
+    // Another machine: nothing computed from the last one holds.
+    packets_.clear();
+    packets_scanned_ = 0;
+    packets_gen_ = 0;
+    world_key_ = Cursor{~0ull, -2};
+    before_key_ = ~0ull;
+    after_history_change();
+    cursor_ = Cursor{head(), -1};
+    follow = true;
+}
+
+void Session::watch(lesson::Runner* r) {
+    if (r == watched_) return;
+    // The console follows the machine: the lesson's lines while it plays,
+    // the session's own again when it is closed.
+    if (r && !watched_) {
+        own_console_ = std::move(console_);
+        console_.clear();
+    } else if (!r && watched_) {
+        console_ = std::move(own_console_);
+        own_console_.clear();
+    } else if (r && watched_) {
+        console_.clear();   // another lesson: its own lines
+    }
+    watched_ = r;
+    forget_caches();
+}
+
+void Session::watched_changed() {
+    after_history_change();
+    cursor_ = Cursor{head(), -1};
+    follow = true;
+}
+
+void Session::adopt(std::unique_ptr<History> h, std::unique_ptr<script::Interp> in,
+                    std::vector<std::pair<uint64_t, std::unique_ptr<script::Interp>>> earlier) {
+    watched_ = nullptr;
+    own_console_.clear();
+    history_ = std::move(h);
+    interp_ = in && &in->history == history_.get() ? std::move(in) : std::make_unique<script::Interp>(*history_);
+    interp_->print = [this](const std::string& s) { on_print(s); };
+    script_.clear();
+    script_pos_ = 0;
+    branch_notes_.clear();
+    names_at_.clear();
+    for (auto& [steps, e] : earlier)
+        if (e && steps <= history_->step_count()) names_at_[steps] = Names{e->vars, e->tasks};
+    // `back` stops where the script's process was created (before it there
+    // is no process to run calls in), as in the REPL.
+    base_entries_ = 0;
+    const auto& es = history_->entries();
+    for (size_t i = 0; i < es.size(); ++i)
+        if (es[i].cmd.op == Op::Spawn && es[i].cmd.text == "(the script's process)") {
+            base_entries_ = i + 1;
+            break;
+        }
+    remember_names();
+    forget_caches();
 }
 
 void Session::note(const std::string& text, LineKind k) {
@@ -107,10 +175,10 @@ void Session::remember_names() {
     uint64_t n = head();
     if (!names_at_.empty()) {
         auto last = std::prev(names_at_.end());
-        size_t size = interp_->vars.size() + interp_->tasks.size();
+        size_t size = I().vars.size() + I().tasks.size();
         if (last->first != n && size > 64 && n - last->first < size / 8) return;
     }
-    names_at_[n] = Names{interp_->vars, interp_->tasks};
+    names_at_[n] = Names{I().vars, I().tasks};
 }
 
 void Session::invalidate() { ++generation_; }
@@ -181,16 +249,16 @@ void Session::on_print(const std::string& s) {
 
 bool Session::run_parsed(const std::string& src, const script::Line& l, const std::string& file, int lineno) {
     uint64_t before = head();
-    size_t entries_before = history_->entries().size();
+    size_t entries_before = H().entries().size();
     cur_stmt_ = std::get_if<script::Statement>(&l);
     cur_src_ = src;
     cur_file_ = file;
     cur_line_ = lineno;
     cur_printed_ = false;
-    bool ok = interp_->run_line(l, file);
+    bool ok = I().run_line(l, file);
     cur_stmt_ = nullptr;
     cur_file_.clear();
-    if (head() != before || history_->entries().size() != entries_before) {
+    if (head() != before || H().entries().size() != entries_before) {
         after_history_change();
         if (follow) cursor_ = Cursor{head(), -1};
     }
@@ -200,22 +268,22 @@ bool Session::run_parsed(const std::string& src, const script::Line& l, const st
 void Session::branch_here() {
     uint64_t n = cursor_.step;
     if (n >= head()) return;
-    size_t before = history_->branches().size();
-    if (!history_->branch_at(n)) return;
+    size_t before = H().branches().size();
+    if (!H().branch_at(n)) return;
     auto it = names_at_.upper_bound(n);
     if (it != names_at_.begin()) {
         const Names& names = std::prev(it)->second;
-        interp_->vars = names.vars;
-        interp_->tasks = names.tasks;
+        I().vars = names.vars;
+        I().tasks = names.tasks;
     }
     names_at_.erase(names_at_.upper_bound(n), names_at_.end());
     remember_names();
-    if (history_->branches().size() > before) {
-        const History::Branch& b = history_->branches().back();
-        branch_notes_.push_back(BranchNote{n, b.commands.size(), history_->branches().size()});
+    if (H().branches().size() > before) {
+        const History::Branch& b = H().branches().back();
+        branch_notes_.push_back(BranchNote{n, b.commands.size(), H().branches().size()});
         note("history branched at step " + std::to_string(n) + ": the " + std::to_string(b.commands.size()) +
                  " later command" + (b.commands.size() == 1 ? "" : "s") + " kept as branch " +
-                 std::to_string(history_->branches().size()) + " (branches lists them)",
+                 std::to_string(H().branches().size()) + " (branches lists them)",
              LineKind::Note);
     }
     after_history_change();
@@ -276,7 +344,7 @@ bool Session::console_word(const std::string& t) {
             }
             n = *v;
         }
-        const auto& es = history_->entries();
+        const auto& es = H().entries();
         // Commands that ended at or before the cursor.
         size_t done = 0;
         while (done < es.size() && es[done].first_step + es[done].steps <= cursor_.step) ++done;
@@ -292,7 +360,7 @@ bool Session::console_word(const std::string& t) {
         return true;
     }
     if (name == "branches") {
-        const auto& bs = history_->branches();
+        const auto& bs = H().branches();
         if (bs.empty()) note("no branches yet (typing a command while viewing an earlier step makes one)");
         for (size_t i = 0; i < bs.size(); ++i) {
             note("branch " + std::to_string(i + 1) + ", from step " + std::to_string(bs[i].at_step) + ":",
@@ -339,6 +407,11 @@ bool Session::submit(const std::string& raw) {
     } else if (const auto* d = std::get_if<script::Directive>(&l)) {
         changes = d->name != "define" && d->name != "trace";
     }
+    if (changes && watched_) {
+        note("the lesson is playing on this machine: its steps run from the lesson panel. "
+             "At its end, \"Continue freely\" hands the machine to this console.");
+        return false;
+    }
     if (changes && cursor_.step < head()) branch_here();
     if (changes) follow = true;
     bool ok = run_parsed(src, l, kConsoleFile, lineno_);
@@ -382,7 +455,7 @@ bool Session::load_script(const std::string& text, const std::string& file, std:
 }
 
 void Session::pump(double budget_ms) {
-    if (!script_running()) return;
+    if (!script_running() || watched_) return;
     auto start = Clock::now();
     // A script's lines are commands typed one after another: looking back
     // when it starts branches the history there, like a typed command.
@@ -405,7 +478,7 @@ void Session::pump(double budget_ms) {
             remember_names();
         }
         if (!script_running()) {
-            interp_->finish(script_file_);
+            I().finish(script_file_);
             break;
         }
     } while (std::chrono::duration<double, std::milli>(Clock::now() - start).count() < budget_ms);
@@ -435,7 +508,7 @@ std::vector<std::string> Session::complete(const std::string& before, const std:
         for (const script::CommandSpec& s : script::command_table()) add(s.name, s.max_args > 0 ? "(" : "()");
         if (ctx.empty()) {
             for (const char* m : kConsoleWords) add(m);
-            for (const auto& [name, id] : interp_->tasks)
+            for (const auto& [name, id] : I().tasks)
                 if (!name.empty()) add(name, ": ");
         }
     } else if (in_call) {
@@ -454,7 +527,7 @@ std::vector<std::string> Session::complete(const std::string& before, const std:
             if (call == "nstat") {
                 for (int m = 0; m < static_cast<int>(Mib::Count); ++m) add(mib_name(static_cast<Mib>(m)));
             } else {
-                for (const auto& [name, v] : interp_->vars) add(name);
+                for (const auto& [name, v] : I().vars) add(name);
                 for (const script::Constant& k : script::all_constants()) add(k.name);
             }
         }
@@ -536,7 +609,7 @@ void Session::prev_step() {
 }
 
 void Session::next_command() {
-    const auto& es = history_->entries();
+    const auto& es = H().entries();
     uint64_t s = cursor_.frame >= 0 ? cursor_.step - 1 : cursor_.step;  // the next step to run
     for (const History::Entry& e : es)
         if (e.first_step + e.steps > s && e.steps > 0) {
@@ -548,13 +621,13 @@ void Session::next_command() {
 
 void Session::prev_command() {
     if (cursor_.step == 0) return;
-    const auto& es = history_->entries();
+    const auto& es = H().entries();
     uint64_t last = cursor_.frame >= 0 ? cursor_.step - 1 : cursor_.step;  // steps fully shown
     if (last == 0) {
         go_step(0);
         return;
     }
-    size_t i = history_->entry_of_step(last);  // the command step last-1 is in
+    size_t i = H().entry_of_step(last);  // the command step last-1 is in
     if (i < es.size()) go_step(es[i].first_step);
     else go_step(0);
 }
@@ -563,10 +636,10 @@ const World& Session::world() {
     if (world_key_ == cursor_ && world_gen_ == history_gen_) return world_;
     auto t0 = Clock::now();
     if (cursor_.frame < 0) {
-        world_ = cursor_.step >= head() ? history_->live().k.w : history_->world_at(cursor_.step);
+        world_ = cursor_.step >= head() ? H().live().k.w : H().world_at(cursor_.step);
     } else {
         const World& before = world_before();
-        after_tmp_ = cursor_.step >= head() ? history_->live().k.w : history_->world_at(cursor_.step);
+        after_tmp_ = cursor_.step >= head() ? H().live().k.w : H().world_at(cursor_.step);
         world_ = world_mid_step(before, after_tmp_, trace(), cursor_.step - 1, event_limit());
     }
     world_key_ = cursor_;
@@ -578,7 +651,7 @@ const World& Session::world() {
 const World& Session::world_before() {
     uint64_t n = cursor_.step == 0 ? 0 : cursor_.step - 1;
     if (before_key_ == n && before_gen_ == history_gen_) return before_;
-    before_ = history_->world_at(n);
+    before_ = H().world_at(n);
     before_key_ = n;
     before_gen_ = history_gen_;
     return before_;
@@ -590,7 +663,7 @@ const Command* Session::command_of_step(size_t s) const {
     const Trace& t = trace();
     if (s >= t.steps.size()) return nullptr;
     uint32_t c = t.steps[s].command;
-    return c < history_->entries().size() ? &history_->entries()[c].cmd : nullptr;
+    return c < H().entries().size() ? &H().entries()[c].cmd : nullptr;
 }
 
 std::string Session::step_label(size_t s) const {
@@ -614,13 +687,13 @@ std::string Session::step_label(size_t s) const {
 }
 
 std::string Session::task_name(TaskId t) const {
-    for (const auto& [name, id] : interp_->tasks)
+    for (const auto& [name, id] : I().tasks)
         if (id == t) return name.empty() ? "main" : name;
     return "";
 }
 
 std::string Session::task_prefix(TaskId t) const {
-    for (const auto& [name, id] : interp_->tasks)
+    for (const auto& [name, id] : I().tasks)
         if (id == t) return name.empty() ? "" : name + ": ";
     return "?";
 }

@@ -9,18 +9,30 @@
 // history (History::world_at) rather than kept per step. Typing a command
 // while looking at an earlier step branches the history there first
 // (History::branch_at), as the REPL's goto does. No window code.
+//
+// A session can also watch a machine it does not own: a lesson's, while the
+// lesson plays (watch()). It then shows that machine and refuses commands
+// that would change it (the lesson runs its own steps), and keeps its own
+// machine aside until the lesson is closed. adopt() takes a machine over
+// for good: a lesson's at its end ("continue freely", as the REPL takes it
+// over in the terminal) or a snapshot's that was opened.
 #pragma once
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "history.h"
 #include "kernel/trace.h"
 #include "script/interp.h"
 #include "script/parser.h"
+
+namespace sockscope::lesson {
+class Runner;
+}
 
 namespace sockscope::gui {
 
@@ -69,14 +81,33 @@ public:
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
-    History& history() { return *history_; }
-    const History& history() const { return *history_; }
-    script::Interp& interp() { return *interp_; }
-    const Trace& trace() const { return history_->trace(); }
+    History& history() { return H(); }
+    const History& history() const { return H(); }
+    script::Interp& interp() { return I(); }
+    const script::Interp& interp() const { return I(); }
+    const Trace& trace() const { return H().trace(); }
+
+    // ---- other machines ----
+    // Shows a lesson's machine (null: the session's own again). While it
+    // watches, commands that change the model are refused with a note, the
+    // console is the lesson's, and scripts do not run. Call watched_changed()
+    // after the runner ran or went back a step.
+    void watch(lesson::Runner* r);
+    bool watching() const { return watched_ != nullptr; }
+    void watched_changed();
+    // Takes over a machine: its history, the interpreter over it (names,
+    // calls still asleep), and the interpreter as it was at earlier step
+    // counts (so a command typed at an earlier step gets that moment's
+    // names back). The session's own machine and any watched one are
+    // dropped; the console is kept (the caller adds a note). The cursor goes
+    // to the head, and back/goto reach every step of the taken history.
+    void adopt(std::unique_ptr<History> h, std::unique_ptr<script::Interp> in,
+               std::vector<std::pair<uint64_t, std::unique_ptr<script::Interp>>> earlier = {});
 
     // ---- the console ----
     const std::vector<ConsoleLine>& console() const { return console_; }
     void clear_console() { console_.clear(); }
+    void truncate_console(size_t n) { if (n < console_.size()) console_.resize(n); }
     void note(const std::string& text, LineKind k = LineKind::Note);
     // Runs one line as typed: a console word (help, goto, back, branches,
     // clear) or a line of the script language. Returns false on an error.
@@ -95,12 +126,12 @@ public:
     size_t script_total() const { return script_.size(); }
     // Runs queued script lines for at most budget_ms (at least one line).
     void pump(double budget_ms);
-    void run_script_to_end() { while (script_running()) pump(1e9); }
+    void run_script_to_end() { while (script_running() && !watching()) pump(1e9); }
     bool echo_script = true;   // show each script line in the console
 
     // ---- where the user is looking ----
     Cursor cursor() const { return cursor_; }
-    uint64_t head() const { return history_->step_count(); }
+    uint64_t head() const { return H().step_count(); }
     bool at_head() const { return cursor_.step == head() && cursor_.frame < 0; }
     void go(Cursor c);                     // clamped to the history
     void go_step(uint64_t n) { go(Cursor{n, -1}); }
@@ -149,7 +180,12 @@ public:
     const std::vector<BranchNote>& branch_notes() const { return branch_notes_; }
 
 private:
+    History& H();
+    const History& H() const;
+    script::Interp& I();
+    const script::Interp& I() const;
     void on_print(const std::string& s);
+    void forget_caches();
     bool console_word(const std::string& line);
     void branch_here();
     void remember_names();
@@ -160,6 +196,8 @@ private:
 
     std::unique_ptr<History> history_;
     std::unique_ptr<script::Interp> interp_;
+    lesson::Runner* watched_ = nullptr;          // a lesson's machine on screen (not owned)
+    std::vector<ConsoleLine> own_console_;       // the session's console while it watches
     std::vector<ConsoleLine> console_;
     std::vector<std::string> inputs_;
     int lineno_ = 0;

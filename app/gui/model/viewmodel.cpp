@@ -783,4 +783,20 @@ StepObjects step_objects(const Trace& t, size_t step, size_t upto) {
     return o;
 }
 
+StepObjects range_objects(const Trace& t, size_t first, size_t end) {
+    StepObjects o;
+    for (size_t s = first; s < end && s < t.steps.size(); ++s) {
+        StepObjects one = step_objects(t, s, t.step_end(s));
+        o.created.insert(one.created.begin(), one.created.end());
+        o.destroyed.insert(one.destroyed.begin(), one.destroyed.end());
+        o.changed.insert(one.changed.begin(), one.changed.end());
+        o.fd_links.insert(one.fd_links.begin(), one.fd_links.end());
+        o.queue_socks.insert(one.queue_socks.begin(), one.queue_socks.end());
+        o.counters.insert(one.counters.begin(), one.counters.end());
+    }
+    // an object made and destroyed within the range is not "new" at its end
+    for (const auto& d : o.destroyed) o.created.erase(d);
+    return o;
+}
+
 }  // namespace sockscope::gui

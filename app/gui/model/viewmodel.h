@@ -202,5 +202,8 @@ struct StepObjects {
     std::set<uint16_t> counters;                                   // Mib counters bumped
 };
 StepObjects step_objects(const Trace& t, size_t step, size_t upto);
+// The same over whole steps [first, end): what a lesson step touched, when
+// it ran several commands (or a segment's arrival woke a task).
+StepObjects range_objects(const Trace& t, size_t first, size_t end);
 
 }  // namespace sockscope::gui
