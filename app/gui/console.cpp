@@ -88,7 +88,7 @@ void Ui::console_view() {
     const float lh = ImGui::GetTextLineHeightWithSpacing();
     float input_h = ImGui::GetFrameHeightWithSpacing() + (completion_note_.empty() ? 0 : lh);
     ImVec2 avail = ImGui::GetContentRegionAvail();
-    ImGui::PushStyleColor(ImGuiCol_ChildBg, F4(pal_.canvas));
+    ImGui::PushStyleColor(ImGuiCol_ChildBg, canvas_fill());
     ImGui::BeginChild("##console_log", ImVec2(avail.x, avail.y - input_h), true);
     const auto& lines = s_.console();
     // display rows: an error takes three (the line, the caret, the message)

@@ -331,7 +331,7 @@ void Ui::lesson_panel() {
         ImGui::Spacing();
         ImGui::TextColored(F4(pal_.dim), "%s", L.ran() ? w.what_it_did : w.the_step_runs);
         ImGui::PushFont(fonts_.mono ? fonts_.mono : ImGui::GetFont());
-        ImGui::PushStyleColor(ImGuiCol_ChildBg, F4(pal_.canvas));
+        ImGui::PushStyleColor(ImGuiCol_ChildBg, canvas_fill());
         ImGui::Indent(fs * 0.5f);
         if (!L.ran()) {
             for (const lesson::RunLine& rl : st.run) {

@@ -150,7 +150,7 @@ bool Ui::touched(const gui::Box& b) const {
 
 void Ui::process_view() {
     ImVec2 avail = ImGui::GetContentRegionAvail();
-    ImGui::PushStyleColor(ImGuiCol_ChildBg, ImGui::ColorConvertU32ToFloat4(pal_.canvas));
+    ImGui::PushStyleColor(ImGuiCol_ChildBg, canvas_fill());
     ImGui::BeginChild("##graph", avail, true, ImGuiWindowFlags_HorizontalScrollbar);
     const float base_lh = ImGui::GetTextLineHeightWithSpacing();
     if (zoom_mode_ != Zoom::Manual) {
@@ -333,16 +333,9 @@ void Ui::process_view() {
             hover_box = &b;
     };
 
-    // rows of fd tables, indexed by table
-    std::map<uint32_t, std::pair<size_t, size_t>> rows_of;
-    for (size_t i = 0; i < layout_.rows.size(); ++i) {
-        auto& r = rows_of[layout_.rows[i].files];
-        if (r.second == 0) r.first = i;
-        r.second = i + 1;
-    }
     auto draw_rows = [&](const Box& b, ImVec2 tl, float alpha) {
-        auto it = rows_of.find(b.id);
-        if (it == rows_of.end()) return;
+        auto it = layout_.rows_of.find(b.id);
+        if (it == layout_.rows_of.end()) return;
         float dy = tl.y - P(b.x, b.y).y;
         for (size_t i = it->second.first; i < it->second.second; ++i) {
             const FdRow& r = layout_.rows[i];
@@ -409,18 +402,18 @@ void Ui::process_view() {
     for (const Box& b : layout_.boxes) {
         ImVec2 tl = P(b.x, b.y);
         float alpha = 1.0f;
-        bool fresh = b.obj != ObjKind::None && created(b.obj, b.id);
+        Box bb = b;
         if (anim) {
             const Box* pb = b.obj != ObjKind::None ? prev_layout_.find(b.obj, b.id) : nullptr;
             if (pb) tl = lerp(P(pb->x, pb->y), tl, t);
             else if (b.kind != BoxKind::Section) alpha = t;
-        }
-        Box bb = b;
-        if (b.kind == BoxKind::Table) {
             // the table grows and shrinks smoothly too
-            if (anim)
-                if (const Box* pb = prev_layout_.find(b.obj, b.id)) bb.h = pb->h + (b.h - pb->h) * t;
+            if (pb && b.kind == BoxKind::Table) bb.h = pb->h + (b.h - pb->h) * t;
         }
+        // Off screen: neither the box nor its rows (which lie inside it) are
+        // drawn, so skip the lookups too; with 10,000 fds most boxes are.
+        if (!visible(tl.x, tl.y, tl.x + bb.w * u, tl.y + bb.h * u)) continue;
+        bool fresh = b.obj != ObjKind::None && created(b.obj, b.id);
         draw_box(*w_, bb, tl, alpha, fresh, false);
         if (b.kind == BoxKind::Table) draw_rows(b, tl, alpha);
     }

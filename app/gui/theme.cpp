@@ -145,7 +145,11 @@ void apply_imgui_style(Theme t, float scale) {
     if (t == Theme::Dark) {
         ImGui::StyleColorsDark(&st);
         st.Colors[ImGuiCol_WindowBg] = ImVec4(0.105f, 0.118f, 0.141f, 1);
-        st.Colors[ImGuiCol_ChildBg] = ImVec4(0.105f, 0.118f, 0.141f, 1);
+        // Children show their parent's background: a transparent ChildBg
+        // draws nothing, where an opaque one of the same colour would fill
+        // every panel twice (on Mesa's software renderer each full-screen
+        // layer costs milliseconds a frame).
+        st.Colors[ImGuiCol_ChildBg] = ImVec4(0, 0, 0, 0);
         st.Colors[ImGuiCol_Text] = ImVec4(0.91f, 0.91f, 0.91f, 1);
         st.Colors[ImGuiCol_Border] = ImVec4(0.33f, 0.36f, 0.42f, 1);
         st.Colors[ImGuiCol_Tab] = ImVec4(0.17f, 0.20f, 0.25f, 1);
@@ -154,7 +158,7 @@ void apply_imgui_style(Theme t, float scale) {
     } else {
         ImGui::StyleColorsLight(&st);
         st.Colors[ImGuiCol_WindowBg] = ImVec4(1, 1, 1, 1);
-        st.Colors[ImGuiCol_ChildBg] = ImVec4(1, 1, 1, 1);
+        st.Colors[ImGuiCol_ChildBg] = ImVec4(0, 0, 0, 0);  // as in the dark theme
         st.Colors[ImGuiCol_PopupBg] = ImVec4(1, 1, 1, 1);
         st.Colors[ImGuiCol_MenuBarBg] = ImVec4(0.90f, 0.91f, 0.93f, 1);
         st.Colors[ImGuiCol_Text] = ImVec4(0, 0, 0, 1);

@@ -134,7 +134,11 @@ void Ui::frame() {
     ImGui::SetNextWindowPos(vp->Pos);
     ImGui::SetNextWindowSize(vp->Size);
     ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(6, 4));
+    // No background: render() clears the framebuffer to the canvas colour,
+    // the same as WindowBg, and a full-screen fill on top of that is a
+    // whole layer of pixels for Mesa's software renderer.
     ImGui::Begin("sockscope", nullptr,
+                 ImGuiWindowFlags_NoBackground |
                  ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
                      ImGuiWindowFlags_MenuBar | ImGuiWindowFlags_NoSavedSettings |
                      ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollbar |

@@ -237,6 +237,14 @@ private:
     bool changed(ObjKind k, uint32_t id, int field) const;
     bool created(ObjKind k, uint32_t id) const;
     bool touched(const gui::Box& b) const;
+    // The fill of a canvas child (the process graph, the console log): none
+    // when the canvas is the window's own background, as in both themes. A
+    // fill of the same colour would cost a whole layer of pixels a frame on
+    // Mesa's software renderer for nothing.
+    ImVec4 canvas_fill() const {
+        return pal_.canvas == ImGui::GetColorU32(ImGuiCol_WindowBg) ? ImVec4(0, 0, 0, 0)
+                                                                     : ImGui::ColorConvertU32ToFloat4(pal_.canvas);
+    }
     void splitter(const char* id, bool vertical, float* ratio, ImVec2 pos, float length, float total);
 
     Session& s_;

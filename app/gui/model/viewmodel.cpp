@@ -560,6 +560,11 @@ ProcessLayout layout_process(const World& w, const ProcessMetrics& m) {
                                  r.files});
     }
 
+    for (size_t i = 0; i < L.rows.size(); ++i) {
+        auto& span = L.rows_of[L.rows[i].files];
+        if (span.second == 0) span.first = i;
+        span.second = i + 1;
+    }
     L.width = m.sock_x + m.sock_w + 0.5f;
     L.height = std::max(col_bottom, y) + 1.0f;
     return L;

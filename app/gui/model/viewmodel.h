@@ -77,6 +77,9 @@ struct ProcessLayout {
     std::vector<Arrow> arrows;
     float width = 0, height = 0;
     std::map<std::pair<uint8_t, uint32_t>, size_t> box_of;  // (ObjKind, id) -> box
+    // The rows of each fd table (FilesId): [first, end) in rows. Found once
+    // per layout, not per frame (10,000 fds make 10,000 rows).
+    std::map<uint32_t, std::pair<size_t, size_t>> rows_of;
     const Box* find(ObjKind k, uint32_t id) const {
         auto it = box_of.find({static_cast<uint8_t>(k), id});
         return it == box_of.end() ? nullptr : &boxes[it->second];
