@@ -932,6 +932,10 @@ int run_gui(const GuiOptions& o) {
         auto b0 = Clock::now();
         {
             History& h = big.history();
+            // The window reads the trace from its first frame, so its history
+            // records the trace as it runs; build this one the same way (or
+            // the first jump would pay for writing a million steps' trace).
+            h.trace();
             TaskId main = big.interp().main_task();
             uint64_t last_report = 0;
             std::vector<Command> cmds;
