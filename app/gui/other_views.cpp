@@ -183,6 +183,10 @@ void Ui::listener_view() {
         g.ch = g.labels ? lh * 1.15f * ck : fs * 0.75f;
         g.gap = g.labels ? fs * 0.3f * ck : 2.0f;
         g.per_row = std::max(1, static_cast<int>((qw - fs * 4.0f) / (g.cw + g.gap)));
+        // Rounded corners only on labelled cells: on a thousand tiny ones
+        // they cannot be seen, and each rounded rectangle is a dozen
+        // triangles for the renderer where a square one is two.
+        const float cell_round = g.labels ? 3.0f : 0.0f;
 
         Queue qs[2] = {plan(l.synq.size(), l.syn_limit, g), plan(l.acceptq.size(), l.accept_limit, g)};
         qs[0].y = top.y + lh + 2;
@@ -231,8 +235,8 @@ void Ui::listener_view() {
                     dl->AddRect(p, ImVec2(p.x + room_w, p.y + std::max(g.ch, lf + 2)), pal_.border, 3, 0, 1);
                     dl->AddText(font, lf, ImVec2(p.x + 4, p.y + 1), pal_.dim, lab.c_str());
                 } else {
-                    dl->AddRectFilled(p, ImVec2(p.x + g.cw, p.y + g.ch), pal_.cell_empty, 3);
-                    dl->AddRect(p, ImVec2(p.x + g.cw, p.y + g.ch), with_alpha(pal_.border, 0.6f), 3);
+                    dl->AddRectFilled(p, ImVec2(p.x + g.cw, p.y + g.ch), pal_.cell_empty, cell_round);
+                    dl->AddRect(p, ImVec2(p.x + g.cw, p.y + g.ch), with_alpha(pal_.border, 0.6f), cell_round);
                 }
             }
             {
@@ -279,7 +283,7 @@ void Ui::listener_view() {
                 bool fresh = created(ObjKind::Req, q[i]) ||
                              (which == 1 && changed(ObjKind::Req, q[i], static_cast<int>(offsetof(RequestSock, in_accept_queue))));
                 ImU32 fill = which == 0 ? pal_.cell_syn : pal_.cell_acc;
-                dl->AddRectFilled(p, ImVec2(p.x + g.cw, p.y + g.ch), with_alpha(fill, alpha), 3);
+                dl->AddRectFilled(p, ImVec2(p.x + g.cw, p.y + g.ch), with_alpha(fill, alpha), cell_round);
                 if (fresh && !headless)
                     dl->AddRect(ImVec2(p.x - 2, p.y - 2), ImVec2(p.x + g.cw + 2, p.y + g.ch + 2), with_alpha(pal_.selection, alpha), 4, 0, 2.5f);
                 if (g.labels && rq) {
