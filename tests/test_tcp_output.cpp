@@ -183,13 +183,7 @@ TEST(TcpOutput, AFinTakesOneSequenceNumber) {
 
 TEST(TcpOutput, AnActiveResetCountsOutRstsAndCarriesTheSocksSequence) {
     Sim s;
-    EXPECT_EQ(s.run("socket(AF_INET, SOCK_STREAM, 0)"), ok(3));
-    EXPECT_EQ(s.run("bind(3, 0.0.0.0:8080)"), ok(0));
-    EXPECT_EQ(s.run("listen(3, 5)"), ok(0));
-    s.run("P = peer(10.0.0.2:0)");
-    EXPECT_EQ(s.run("peer_syn(P, 127.0.0.1:8080)"), ok(0));
-    EXPECT_EQ(s.run("peer_ack(P, 127.0.0.1:8080)"), ok(0));
-    EXPECT_EQ(s.run("accept(3)"), ok(4));
+    peer_connection(s);
     uint32_t nxt = s.sk(4).snd_nxt, rcv = s.sk(4).rcv_nxt;
     EXPECT_EQ(s.run("setsockopt(4, SOL_SOCKET, SO_LINGER, 1, 0)"), ok(0));
     EXPECT_EQ(s.run("close(4)"), ok(0));

@@ -61,11 +61,7 @@ static bool tcp_close_state(Kernel& k, SockId sk) {
 }
 
 void tcp_clear_xmit_timers(Kernel& k, SockId sk) {
-    TimerId tm = k.w.socks[sk].icsk_retransmit_timer;
-    if (tm) {
-        del_timer(k, tm);
-        KSET(k, sk, icsk_retransmit_timer, TimerId{});
-    }
+    inet_csk_clear_xmit_timer(k, sk);
     TimerId ka = k.w.socks[sk].sk_timer;
     if (ka) {
         del_timer(k, ka);

@@ -128,12 +128,17 @@ void tcp_send_fin(Kernel& k, SockId sk) {
 // Nothing is left in flight (tcp_rearm_rto with packets_out == 0): the
 // retransmit timer stops and the retry count starts over.
 void tcp_clear_retransmit_timer(Kernel& k, SockId sk) {
-    TimerId tm = k.w.socks[sk].icsk_retransmit_timer;
-    if (tm) {
-        del_timer(k, tm);
-        KSET(k, sk, icsk_retransmit_timer, TimerId{});
-    }
+    inet_csk_clear_xmit_timer(k, sk);
     KSET(k, sk, icsk_retransmits, 0);
+}
+
+// inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS): stop the retransmit
+// timer if it is armed.
+void inet_csk_clear_xmit_timer(Kernel& k, SockId sk) {
+    TimerId tm = k.w.socks[sk].icsk_retransmit_timer;
+    if (!tm) return;
+    del_timer(k, tm);
+    KSET(k, sk, icsk_retransmit_timer, TimerId{});
 }
 
 void tcp_send_active_reset(Kernel& k, SockId sk) {

@@ -183,6 +183,7 @@ void tcp_send_active_reset(Kernel& k, SockId sk);
 void tcp_retransmit_timer(Kernel& k, SockId sk);
 void tcp_write_err(Kernel& k, SockId sk);
 void tcp_clear_retransmit_timer(Kernel& k, SockId sk);
+void inet_csk_clear_xmit_timer(Kernel& k, SockId sk);
 
 // ---------------------------------------------------------------- udp.c, raw.c, ping.c
 int udp_v4_get_port(Kernel& k, SockId sk, uint16_t snum);
