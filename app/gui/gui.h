@@ -34,6 +34,8 @@ struct GuiOptions {
     std::string size;          // "WxH"
     bool bench = false;        // print frame-time percentiles and exit
     bool presentation = false; // start in presentation mode
+    bool full_redraw = false;  // draw every frame in full (no damage tracking)
+    bool damage_check = false; // tests: every frame drawn both ways and compared
     std::string theme;         // dark, light
     bool colorblind = false;
     float font_scale = 0;      // 0: remembered / default

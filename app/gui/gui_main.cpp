@@ -24,8 +24,10 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "app/cli/repl.h"
+#include "app/gui/damage.h"
 #include "app/gui/gui.h"
 #include "app/gui/model/svg.h"
 #include "app/gui/ui.h"
@@ -321,6 +323,7 @@ struct Window {
     int saved_x = 0, saved_y = 0, saved_w = 0, saved_h = 0;
     float saved_scale = 1;
     Theme saved_theme = Theme::Dark;
+    DamageRenderer damage;   // redraws only what changed (damage.h)
 };
 
 size_t g_cjk_built = 0;   // how many CJK characters the atlas has
@@ -336,6 +339,7 @@ void rebuild_fonts_if_needed(Window& W, bool with_cjk) {
         if (W.built_scale != 0) {
             ImGui_ImplOpenGL3_DestroyFontsTexture();
             ImGui_ImplOpenGL3_CreateFontsTexture();
+            W.damage.invalidate();   // the atlas may come back under the same texture name
         }
     }
     apply_imgui_style(W.settings.theme, W.settings.font_scale);
@@ -415,18 +419,16 @@ void render(Window& W, const Palette& pal) {
     ImGui::Render();
     int fw, fh;
     glfwGetFramebufferSize(W.win, &fw, &fh);
-    glViewport(0, 0, fw, fh);
-    ImVec4 c = ImGui::ColorConvertU32ToFloat4(pal.canvas);
-    glClearColor(c.x, c.y, c.z, 1);
-    glClear(GL_COLOR_BUFFER_BIT);
-    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    W.damage.render(ImGui::GetDrawData(), fw, fh, ImGui::ColorConvertU32ToFloat4(pal.canvas));
 }
 
-void new_frame(bool headless = false) {
+// `pointer`: where the benchmark puts the mouse (else the real one).
+void new_frame(bool headless = false, const ImVec2* pointer = nullptr) {
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
     // Screenshots: no pointer over the window (no hover, no tooltips).
     if (headless) ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+    if (pointer) ImGui::GetIO().MousePos = *pointer;
     ImGui::NewFrame();
 }
 
@@ -538,6 +540,10 @@ void add_gui_options(CLI::App& app, CLI::App& gui, GuiOptions& o) {
     app.add_option("--font-scale", o.font_scale, "font scale, e.g. 1.5");
     app.add_flag("--colorblind", o.colorblind, "a colorblind-safe palette");
     app.add_flag("--presentation", o.presentation, "start full screen with large light text");
+    app.add_flag("--full-redraw", o.full_redraw, "draw every frame in full (by default only what changed is drawn again)");
+    app.add_flag("--damage-check", o.damage_check,
+                 "tests: run --script (or a small one), move the pointer and step for 150 frames, compare each "
+                 "frame drawn by damage with the same frame drawn in full, and exit 1 on a difference");
     app.add_flag("--no-animation", o.no_animation, "no animation");
     app.add_flag("--fit-all", o.fit_all, "zoom the process view out to show every object");
     app.add_flag("--bench", o.bench, "print frame-time percentiles (10,000 fds, a 4,096-deep accept queue) and exit");
@@ -560,7 +566,8 @@ void add_gui_options(CLI::App& app, CLI::App& gui, GuiOptions& o) {
 }
 
 int open_window_or_say_why(const GuiOptions& o, bool explicit_gui) {
-    bool window_options = !o.screenshot.empty() || !o.svg.empty() || !o.dump_views.empty() || o.bench || !o.script.empty() ||
+    bool window_options = !o.screenshot.empty() || !o.svg.empty() || !o.dump_views.empty() || o.bench || o.damage_check ||
+                          !o.script.empty() ||
                           !o.lesson.empty() || !o.open.empty() || !o.dialog.empty();
     const char* disp = std::getenv("DISPLAY");
     const char* wl = std::getenv("WAYLAND_DISPLAY");
@@ -570,7 +577,7 @@ int open_window_or_say_why(const GuiOptions& o, bool explicit_gui) {
         GuiOptions g = o;
         // (a screenshot of it too: nothing else to show was given)
         g.first_lesson = !explicit_gui && o.script.empty() && o.lesson.empty() && o.open.empty() && o.svg.empty() &&
-                         !o.bench && o.dialog.empty();
+                         !o.bench && !o.damage_check && o.dialog.empty();
         return run_gui(g);
     }
     std::fprintf(stderr, "sockscope: no display (DISPLAY is not set), so the terminal front end opens instead of the window\n");
@@ -617,7 +624,9 @@ static int headless_svg(const GuiOptions& o) {
     return 0;
 }
 
-int run_gui(const GuiOptions& o) {
+int run_gui(const GuiOptions& given) {
+    GuiOptions o = given;
+    o.bench = o.bench || o.damage_check;   // the same window as the benchmark's
     bool headless = !o.screenshot.empty() || !o.dump_views.empty();
     if (!o.svg.empty() && !headless && !o.bench) return headless_svg(o);
     int ww = 1600, wh = 900;
@@ -728,6 +737,7 @@ int run_gui(const GuiOptions& o) {
         s.note("Esc leaves the console; then Space plays, ←/→ step, Shift+←/→ step one kernel frame, ↑/↓ a command.");
     }
     if (o.presentation && !headless) ui.want_fullscreen_toggle = true;
+    W.damage.set_enabled(!o.full_redraw);
 
     // ---------------- a snapshot to open, a lesson to play
     auto fail = [&](const std::string& msg) {
@@ -850,23 +860,88 @@ int run_gui(const GuiOptions& o) {
                     out << gui::process_svg(s.world(), gui::layout_process(s.world()));
                 }
             }
-            glfwSwapBuffers(W.win);
+            W.damage.present(W.win);
             phase("headless frame");
         }
         shutdown(W);
         return rc;
     }
 
+    // ---------------- tests: frames drawn by damage equal full frames
+    if (o.damage_check) {
+        std::string script =
+            "s = socket(AF_INET, SOCK_STREAM, 0)\nbind(s, 127.0.0.1:8080)\nlisten(s, 2)\n"
+            "C: c1 = socket(AF_INET, SOCK_STREAM, 0)\nC: connect(c1, 127.0.0.1:8080)\n"
+            "C: c2 = socket(AF_INET, SOCK_STREAM, 0)\nC: connect(c2, 127.0.0.1:8080)\n"
+            "a = accept(s, 0)\nclose(a)\n";
+        if (o.script.empty()) {
+            s.echo_script = false;
+            s.load_script(script, "<damage-check>", &err);
+        }
+        s.run_script_to_end();
+        W.settings.animate = true;
+        int fw, fh;
+        glfwGetFramebufferSize(W.win, &fw, &fh);
+        int partial = 0, some = 0, bad = 0;
+        for (int i = 0; i < 150; ++i) {
+            if (i % 25 == 10) s.prev_step();   // a step back: most of the window changes, animated
+            if (i == 60) W.settings.tab_mid = 1;
+            if (i == 100) W.settings.tab_mid = 0;
+            // the pointer wanders over every view: hovers, tooltips
+            ImVec2 pointer(static_cast<float>((i * 53) % fw), static_cast<float>((i * 37) % fh));
+            glfwPollEvents();
+            new_frame(false, &pointer);
+            ui.frame();
+            Palette pal = make_palette(W.settings.theme, W.settings.colorblind);
+            render(W, pal);
+            const DamageRenderer::Stats st = W.damage.last();
+            partial += st.full ? 0 : 1;
+            some += !st.full && st.rects > 0 ? 1 : 0;
+            long d = W.damage.differs_from_full(ImGui::GetDrawData(), fw, fh, ImGui::ColorConvertU32ToFloat4(pal.canvas));
+            if (d) {
+                ++bad;
+                std::printf("frame %d: %ld pixels differ (%d rectangles redrawn)\n", i, d, st.rects);
+            }
+            W.damage.present(W.win);
+            ui.apply();
+        }
+        std::printf("damage check: 150 frames, %d drawn in part (%d of them redrawing something), %d differ from a full drawing\n",
+                    partial, some, bad);
+        shutdown(W);
+        return bad ? 1 : 0;
+    }
+
     // ---------------- the benchmark
     if (o.bench) {
+        // Where a frame's time goes: building the ImGui frame (our views, on
+        // the CPU), handing the draw lists to GL, the software renderer
+        // rasterising them (glFinish), and presenting (the swap copies the
+        // image to the X server).
+        double phase[4] = {0, 0, 0, 0};
+        double redrawn = 0;   // pixels re-rasterised (damage.h)
+        int full_frames = 0;
+        bool have_pointer = false;
+        ImVec2 pointer(-FLT_MAX, -FLT_MAX);   // off the window: no hover
         auto frame_once = [&]() {
+            auto t0 = Clock::now();
             glfwPollEvents();
-            new_frame();
+            new_frame(false, have_pointer ? &pointer : nullptr);
             ui.frame();
+            auto t1 = Clock::now();
             render(W, make_palette(W.settings.theme, W.settings.colorblind));
+            auto t2 = Clock::now();
             glFinish();
-            glfwSwapBuffers(W.win);
+            auto t3 = Clock::now();
+            W.damage.present(W.win);
+            auto t4 = Clock::now();
             ui.apply();
+            auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+            phase[0] += ms(t0, t1);
+            phase[1] += ms(t1, t2);
+            phase[2] += ms(t2, t3);
+            phase[3] += ms(t3, t4);
+            redrawn += W.damage.last().redrawn_px;
+            full_frames += W.damage.last().full ? 1 : 0;
         };
         frame_once();
         std::printf("first frame: %.0f ms after start\n", since_start_ms());
@@ -890,8 +965,13 @@ int run_gui(const GuiOptions& o) {
         std::printf("world: %d open fds, accept queue %u deep, %llu steps (script ran in %.0f ms with the window drawing)\n",
                     count_open_fds(w), acceptq, static_cast<unsigned long long>(s.head()), run_ms);
         std::fflush(stdout);
+        int fw, fh;
+        glfwGetFramebufferSize(W.win, &fw, &fh);
         auto measure = [&](const char* what, int n, auto&& each) {
             std::vector<double> ms;
+            std::fill(std::begin(phase), std::end(phase), 0.0);
+            redrawn = 0;
+            full_frames = 0;
             for (int i = 0; i < n; ++i) {
                 each(i);
                 auto a = Clock::now();
@@ -899,20 +979,39 @@ int run_gui(const GuiOptions& o) {
                 ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - a).count());
             }
             Percentiles p = percentiles(ms);
-            // how much the last frame gave the renderer: the software
-            // renderer's cost follows vertices and covered pixels
             const ImDrawData* dd = ImGui::GetDrawData();
             std::printf("%-44s median %6.2f ms  p95 %6.2f ms  p99 %6.2f ms  max %6.2f ms  (%d frames, %d vertices)\n", what,
                         p.p50, p.p95, p.p99, p.max, n, dd ? dd->TotalVtxCount : 0);
+            std::printf("%-44s mean: build %.2f ms, GL calls %.2f ms, rasterise %.2f ms, present %.2f ms\n", "", phase[0] / n,
+                        phase[1] / n, phase[2] / n, phase[3] / n);
+            std::printf("%-44s redrawn: %.2f windows a frame, %d of %d frames in full\n", "",
+                        redrawn / n / (static_cast<double>(fw) * fh), full_frames, n);
             std::fflush(stdout);
         };
         ww = 0;
-        int fw, fh;
-        glfwGetFramebufferSize(W.win, &fw, &fh);
         std::printf("window %dx%d, %s\n", fw, fh, reinterpret_cast<const char*>(glGetString(GL_RENDERER)));
         const int nf = std::getenv("SOCKSCOPE_BENCH_FRAMES") ? std::atoi(std::getenv("SOCKSCOPE_BENCH_FRAMES")) : 300;
         W.settings.tab_mid = 0;   // the listener view
+        have_pointer = true;   // the pointer off the window: frames that change nothing
         measure("steady frames at the end (listener view)", nf, [](int) {});
+        W.damage.set_enabled(false);
+        measure("the same, every pixel drawn again", nf, [](int) {});
+        W.damage.set_enabled(true);
+        // The pointer sweeping across the listener view, 6 px a frame: a
+        // hover highlight and a tooltip over the cells, redrawn every frame.
+        ImVec4 lr = ui.view_rect(View::Listener);
+        measure("pointer moving over the accept queue", nf, [&](int i) {
+            float span = std::max(1.0f, lr.z - lr.x - 20);
+            pointer = ImVec2(lr.x + 10 + std::fmod(static_cast<float>(i) * 6.0f, span), lr.y + (lr.w - lr.y) * 0.7f);
+        });
+        // The same over the object graph: a hovered box is outlined, so
+        // the largest view is drawn again every frame.
+        ImVec4 pr = ui.view_rect(View::Process);
+        measure("pointer moving over the object graph", nf, [&](int i) {
+            float span = std::max(1.0f, pr.z - pr.x - 20);
+            pointer = ImVec2(pr.x + 10 + std::fmod(static_cast<float>(i) * 6.0f, span), pr.y + (pr.w - pr.y) * 0.55f);
+        });
+        pointer = ImVec2(-FLT_MAX, -FLT_MAX);
         W.settings.tab_mid = 1;   // the packet ladder
         measure("steady frames at the end (packet ladder)", std::max(1, nf / 2), [](int) {});
         W.settings.tab_mid = 0;
@@ -978,7 +1077,7 @@ int run_gui(const GuiOptions& o) {
             bigui.frame();   // rebuilds the world at `to`, lays it out, draws
             render(W, make_palette(W.settings.theme, W.settings.colorblind));
             glFinish();
-            glfwSwapBuffers(W.win);
+            W.damage.present(W.win);
             jump_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - a).count());
             world_ms.push_back(big.last_rebuild_ms());
         }
@@ -994,6 +1093,12 @@ int run_gui(const GuiOptions& o) {
     int settle = 3;   // frames to draw after an event
     size_t cjk_scanned = 0;   // console lines looked at for CJK characters
     bool first = true;
+    auto frame_start = Clock::now();
+    // Exposed or restored: the window lost what it showed.
+    glfwSetWindowUserPointer(W.win, &W);
+    glfwSetWindowRefreshCallback(W.win, [](GLFWwindow* win) {
+        static_cast<Window*>(glfwGetWindowUserPointer(win))->damage.window_damaged();
+    });
     while (!glfwWindowShouldClose(W.win) && !ui.want_quit) {
         if (ui.busy() || settle > 0) glfwPollEvents();
         else {
@@ -1047,7 +1152,15 @@ int run_gui(const GuiOptions& o) {
                 s.note(ok ? "wrote " + path + " (in the current directory)" : "could not write " + path);
             }
         }
-        glfwSwapBuffers(W.win);
+        W.damage.present(W.win);
+        // A partial present does not wait for the vertical blank the way a
+        // swap does: while frames follow each other (playing, animating),
+        // hold them to about 60 a second rather than spin.
+        if (settle > 0 || ui.busy()) {
+            double spent = std::chrono::duration<double, std::milli>(Clock::now() - frame_start).count();
+            if (spent < 16.0) std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int>((16.0 - spent) * 1000)));
+        }
+        frame_start = Clock::now();
         if (first) {
             first = false;
             if (std::getenv("SOCKSCOPE_TIMING")) std::fprintf(stderr, "first frame: %.0f ms after start\n", since_start_ms());

@@ -86,6 +86,8 @@ void Ui::listener_view() {
     bool side = full_w > fs * 40;
     float qw = side ? full_w - counters_w - fs : full_w;
     const float win_y0 = ImGui::GetWindowPos().y, win_y1 = win_y0 + ImGui::GetWindowHeight();
+    // tooltips over the cells also while the console's input has the keyboard
+    const bool hovered = ImGui::IsWindowHovered(ImGuiHoveredFlags_AllowWhenBlockedByActiveItem);
 
     struct Geo {
         float x0 = 0, cw = 0, ch = 0, gap = 0;
@@ -293,7 +295,7 @@ void Ui::listener_view() {
                                 with_alpha(text_on(fill), alpha), lab.c_str());
                 }
                 ImVec2 m = ImGui::GetIO().MousePos;
-                if (ImGui::IsWindowHovered() && m.x >= p.x && m.x < p.x + g.cw && m.y >= p.y && m.y < p.y + g.ch) {
+                if (hovered && m.x >= p.x && m.x < p.x + g.cw && m.y >= p.y && m.y < p.y + g.ch) {
                     ImGui::BeginTooltip();
                     if (rq) {
                         ImGui::Text("request_sock #%u from %s", q[i], endpoint_str(rq->ir_rmt_addr, rq->ir_rmt_port).c_str());

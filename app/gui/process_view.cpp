@@ -251,8 +251,14 @@ void Ui::process_view() {
 
     // ---- boxes
     ImVec2 mouse = ImGui::GetIO().MousePos;
-    bool win_hovered = ImGui::IsWindowHovered();
-    const Box* hover_box = nullptr;
+    // The console keeps the keyboard while the pointer explores: hovering
+    // works with its input active, as the listener view's cells do.
+    bool win_hovered = ImGui::IsWindowHovered(ImGuiHoveredFlags_AllowWhenBlockedByActiveItem);
+    // The box under the pointer, by object: draw_box may be handed a copy
+    // (a table growing in an animation), so no pointer to it outlives the call.
+    bool hover_box = false;
+    ObjKind hover_obj = ObjKind::None;
+    uint32_t hover_id = 0;
     const FdRow* hover_row = nullptr;
 
     auto draw_box = [&](const World& w, const Box& b, ImVec2 tl, float alpha, bool fresh, bool gone) {
@@ -329,8 +335,11 @@ void Ui::process_view() {
             dl->AddText(font, fs, ImVec2(tl.x + 0.45f * u, y + (u - fs) * 0.5f), tc, text.c_str());
             y += u;
         }
-        if (win_hovered && mouse.x >= tl.x && mouse.x <= tl.x + bw && mouse.y >= tl.y && mouse.y <= tl.y + bh)
-            hover_box = &b;
+        if (win_hovered && mouse.x >= tl.x && mouse.x <= tl.x + bw && mouse.y >= tl.y && mouse.y <= tl.y + bh) {
+            hover_box = true;
+            hover_obj = b.obj;
+            hover_id = b.id;
+        }
     };
 
     auto draw_rows = [&](const Box& b, ImVec2 tl, float alpha) {
@@ -464,9 +473,9 @@ void Ui::process_view() {
         ImGui::EndTooltip();
         if (ImGui::IsMouseClicked(ImGuiMouseButton_Right)) ImGui::OpenPopup("##fdmenu");
         if (ImGui::IsMouseClicked(ImGuiMouseButton_Left) && hover_row->file) select(ObjKind::File, hover_row->file);
-    } else if (hover_box && hover_box->obj != ObjKind::None) {
-        object_tooltip(hover_box->obj, hover_box->id);
-        if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) select(hover_box->obj, hover_box->id);
+    } else if (hover_box && hover_obj != ObjKind::None) {
+        object_tooltip(hover_obj, hover_id);
+        if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) select(hover_obj, hover_id);
     }
     static uint32_t menu_files = 0;
     static int menu_fd = -1;

@@ -965,6 +965,34 @@ TEST(Window, AMoveCaughtHalfwayLooksDifferentFromItsEndAndCountsTheSameCells) {
     std::remove(dump.c_str());
 }
 
+// The window redraws only what changed (app/gui/damage.h). --damage-check
+// draws 150 frames with the pointer wandering over every view, steps back
+// and tabs switched, each frame both ways, and fails on any pixel that
+// differs; the frames it drew in part must be most of them, and some of
+// those must have redrawn something, or it proved nothing.
+TEST(Window, FramesRedrawnInPartEqualFramesDrawnInFull) {
+    if (!have_display()) GTEST_SKIP() << "needs DISPLAY (run under xvfb-run) and SOCKSCOPE_BIN";
+    std::string script = tmp_path("damage.sock"), out = tmp_path("damage.txt");
+    std::ofstream(script) << kScenario;
+    for (const std::string& extra : {std::string(), " --script " + script + " --theme light --font-scale 1.4"}) {
+        SCOPED_TRACE(extra);
+        ASSERT_EQ(sh(std::string(bin()) + " --damage-check" + extra + " > " + out), 0);
+        std::ifstream in(out);
+        std::string line, last;
+        while (std::getline(in, line)) last = line;
+        int partial = 0, some = 0, bad = -1;
+        ASSERT_EQ(std::sscanf(last.c_str(), "damage check: 150 frames, %d drawn in part (%d of them redrawing something), %d differ",
+                              &partial, &some, &bad),
+                  3)
+            << last;
+        EXPECT_EQ(bad, 0);
+        EXPECT_GT(partial, 100);
+        EXPECT_GT(some, 30);
+    }
+    std::remove(script.c_str());
+    std::remove(out.c_str());
+}
+
 TEST(Window, WithoutADisplayTheProgramSaysSoAndOpensTheRepl) {
     if (!bin()) GTEST_SKIP() << "needs SOCKSCOPE_BIN";
     std::string out = tmp_path("nodisplay.txt");
