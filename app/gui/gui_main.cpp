@@ -1004,8 +1004,8 @@ int run_gui(const GuiOptions& given) {
             float span = std::max(1.0f, lr.z - lr.x - 20);
             pointer = ImVec2(lr.x + 10 + std::fmod(static_cast<float>(i) * 6.0f, span), lr.y + (lr.w - lr.y) * 0.7f);
         });
-        // The same over the object graph: a hovered box is outlined, so
-        // the largest view is drawn again every frame.
+        // The same over the object graph: the tooltip follows the pointer
+        // over the largest view.
         ImVec4 pr = ui.view_rect(View::Process);
         measure("pointer moving over the object graph", nf, [&](int i) {
             float span = std::max(1.0f, pr.z - pr.x - 20);

@@ -273,7 +273,12 @@ void Ui::process_view() {
                         with_alpha(pal_.border, 0.5f * alpha), 1);
             return;
         }
-        dl->AddRectFilled(ImVec2(tl.x + 3, tl.y + 3), ImVec2(tl.x + bw + 3, tl.y + bh + 3), with_alpha(pal_.shadow, alpha), rnd);
+        // The drop shadow as the two strips that show (right and below):
+        // a whole rectangle under the box would be hidden by it, and under
+        // a software renderer every hidden pixel costs as much as a shown one.
+        const ImU32 shadow = with_alpha(pal_.shadow, alpha);
+        dl->AddRectFilled(ImVec2(tl.x + bw, tl.y + 3), ImVec2(tl.x + bw + 3, tl.y + bh + 3), shadow);
+        dl->AddRectFilled(ImVec2(tl.x + 3, tl.y + bh), ImVec2(tl.x + bw, tl.y + bh + 3), shadow);
         dl->AddRectFilled(tl, ImVec2(tl.x + bw, tl.y + bh), with_alpha(pal_.box_bg, alpha), rnd);
         // the title strip
         float th = (M.pad + 1.0f) * u;
