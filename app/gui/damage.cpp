@@ -16,6 +16,9 @@ namespace sockscope::app {
 
 namespace {
 
+constexpr int kTile = 32;          // damage is tracked per 32x32 pixels
+constexpr size_t kMaxRects = 6;    // each rectangle is one pass over the lists
+
 // ---- hashing: eight bytes at a time, a multiply and a rotate per word. Not
 // cryptographic; a collision redraws nothing that changed, so it needs to
 // be rare, not impossible to construct (the input is our own drawing).
@@ -116,109 +119,113 @@ void DamageRenderer::render(ImDrawData* dd, int fb_w, int fb_h, ImVec4 clear) {
         fb_h_ = fb_h;
         return;
     }
-    // What each list is this frame.
+    // What lights each tile this frame: every triangle, in drawing order,
+    // with its scissor box and texture, folded into the hash of each tile
+    // its bounding box (inside the scissor box) touches.
     uint64_t global = 0;
     for (float f : {clear.x, clear.y, clear.z, dd->DisplayPos.x, dd->DisplayPos.y, dd->DisplaySize.x, dd->DisplaySize.y})
         global = hash_bytes(global, &f, sizeof f);
     global = mix(mix(global, static_cast<uint64_t>(fb_w)), static_cast<uint64_t>(fb_h));
-    std::vector<ListSig> now;
-    now.reserve(static_cast<size_t>(dd->CmdListsCount));
-    std::vector<const char*> owners;   // a window drawing two lists: the second is "name@1"
-    for (int i = 0; i < dd->CmdListsCount; ++i) {
-        const ImDrawList* L = dd->CmdLists[i];
-        ListSig s;
-        const char* owner = L->_OwnerName ? L->_OwnerName : "";
-        s.name = owner;
-        int same = 0;
-        for (const char* o : owners) same += std::strcmp(o, owner) == 0;
-        owners.push_back(owner);
-        if (same) s.name += "@" + std::to_string(same);
-        uint64_t h = hash_bytes(0, L->VtxBuffer.Data, static_cast<size_t>(L->VtxBuffer.Size) * sizeof(ImDrawVert));
-        h = hash_bytes(h, L->IdxBuffer.Data, static_cast<size_t>(L->IdxBuffer.Size) * sizeof(ImDrawIdx));
-        Rect b{fb_w, fb_h, 0, 0};
+    const int gw = (fb_w + kTile - 1) / kTile, gh = (fb_h + kTile - 1) / kTile;
+    std::vector<uint64_t> now(static_cast<size_t>(gw) * static_cast<size_t>(gh), 0);
+    bool full = !valid_ || global != global_ || prev_.size() != now.size();
+    bool opaque = false;   // a draw callback we cannot see into
+    for (int li = 0; li < dd->CmdListsCount; ++li) {
+        const ImDrawList* L = dd->CmdLists[li];
         for (const ImDrawCmd& c : L->CmdBuffer) {
-            h = hash_bytes(h, &c.ClipRect, sizeof c.ClipRect);
-            h = mix(h, reinterpret_cast<uintptr_t>(c.TextureId));
-            h = mix(h, (static_cast<uint64_t>(c.VtxOffset) << 32) ^ c.IdxOffset);
-            h = mix(h, (static_cast<uint64_t>(c.ElemCount) << 32) ^ reinterpret_cast<uintptr_t>(c.UserCallback));
-            if (!c.ElemCount && !c.UserCallback) continue;
-            Box x = scissor_of(c.ClipRect, dd->DisplayPos, fb_h);
-            if (!c.UserCallback) {
-                // What the triangles can light, inside the scissor box: a
-                // tooltip's commands are clipped to the whole window, its
-                // pixels are a small box.
-                float lo_x = 1e30f, lo_y = 1e30f, hi_x = -1e30f, hi_y = -1e30f;
-                const ImDrawIdx* idx = L->IdxBuffer.Data + c.IdxOffset;
-                const ImDrawVert* vtx = L->VtxBuffer.Data + c.VtxOffset;
-                for (unsigned k = 0; k < c.ElemCount; ++k) {
-                    const ImVec2& v = vtx[idx[k]].pos;
-                    lo_x = std::min(lo_x, v.x);
-                    hi_x = std::max(hi_x, v.x);
-                    lo_y = std::min(lo_y, v.y);
-                    hi_y = std::max(hi_y, v.y);
-                }
-                x.x0 = std::max(x.x0, static_cast<int>(std::floor(lo_x - dd->DisplayPos.x)));
-                x.y0 = std::max(x.y0, static_cast<int>(std::floor(lo_y - dd->DisplayPos.y)));
-                x.x1 = std::min(x.x1, static_cast<int>(std::ceil(hi_x - dd->DisplayPos.x)));
-                x.y1 = std::min(x.y1, static_cast<int>(std::ceil(hi_y - dd->DisplayPos.y)));
-                if (x.x1 <= x.x0 || x.y1 <= x.y0) continue;
-            }
-            b.x0 = std::min(b.x0, std::max(x.x0, 0));
-            b.y0 = std::min(b.y0, std::max(x.y0, 0));
-            b.x1 = std::max(b.x1, std::min(x.x1, fb_w));
-            b.y1 = std::max(b.y1, std::min(x.y1, fb_h));
-        }
-        s.hash = h;
-        s.bounds = b.empty() ? Rect{} : b;
-        now.push_back(std::move(s));
-    }
-    // What changed since the frame before.
-    bool full = !valid_ || global != global_;
-    std::vector<Rect> dirty;
-    if (!full) {
-        int last_j = -1;   // stacking order of the lists both frames have
-        for (const ListSig& s : now) {
-            int j = -1;
-            for (size_t k = 0; k < prev_.size(); ++k)
-                if (prev_[k].name == s.name) j = static_cast<int>(k);
-            if (j < 0) {
-                dirty.push_back(s.bounds);
+            if (c.UserCallback) {
+                // Only the backend's own state reset is understood.
+                if (c.UserCallback != ImDrawCallback_ResetRenderState) opaque = full = true;
                 continue;
             }
-            if (j < last_j) full = true;   // restacked: not worth reasoning about
-            last_j = j;
-            const ListSig& p = prev_[static_cast<size_t>(j)];
-            if (p.hash != s.hash || p.bounds.x0 != s.bounds.x0 || p.bounds.y0 != s.bounds.y0 || p.bounds.x1 != s.bounds.x1 ||
-                p.bounds.y1 != s.bounds.y1) {
-                dirty.push_back(s.bounds);
-                dirty.push_back(p.bounds);
+            Box sc = scissor_of(c.ClipRect, dd->DisplayPos, fb_h);
+            sc.x0 = std::max(sc.x0, 0);
+            sc.y0 = std::max(sc.y0, 0);
+            sc.x1 = std::min(sc.x1, fb_w);
+            sc.y1 = std::min(sc.y1, fb_h);
+            if (sc.x1 <= sc.x0 || sc.y1 <= sc.y0) continue;   // the backend draws nothing
+            uint64_t hc = mix(mix(mix(static_cast<uint64_t>(sc.x0) << 32 | static_cast<uint32_t>(sc.y0),
+                                      static_cast<uint64_t>(sc.x1) << 32 | static_cast<uint32_t>(sc.y1)),
+                                  reinterpret_cast<uintptr_t>(c.TextureId)),
+                              0x5CA1AB1Eu);
+            const ImDrawIdx* idx = L->IdxBuffer.Data + c.IdxOffset;
+            const ImDrawVert* vtx = L->VtxBuffer.Data + c.VtxOffset;
+            for (unsigned k = 0; k + 2 < c.ElemCount; k += 3) {
+                const ImDrawVert& a = vtx[idx[k]];
+                const ImDrawVert& b = vtx[idx[k + 1]];
+                const ImDrawVert& v = vtx[idx[k + 2]];
+                float lo_x = std::min({a.pos.x, b.pos.x, v.pos.x}) - dd->DisplayPos.x;
+                float hi_x = std::max({a.pos.x, b.pos.x, v.pos.x}) - dd->DisplayPos.x;
+                float lo_y = std::min({a.pos.y, b.pos.y, v.pos.y}) - dd->DisplayPos.y;
+                float hi_y = std::max({a.pos.y, b.pos.y, v.pos.y}) - dd->DisplayPos.y;
+                int x0 = std::max(sc.x0, static_cast<int>(std::floor(lo_x)));
+                int y0 = std::max(sc.y0, static_cast<int>(std::floor(lo_y)));
+                int x1 = std::min(sc.x1, static_cast<int>(std::ceil(hi_x)));
+                int y1 = std::min(sc.y1, static_cast<int>(std::ceil(hi_y)));
+                if (x1 <= x0 || y1 <= y0) continue;   // lights no pixel
+                uint64_t ht = hash_bytes(hc, &a, sizeof a);
+                ht = hash_bytes(ht, &b, sizeof b);
+                ht = hash_bytes(ht, &v, sizeof v);
+                for (int ty = y0 / kTile; ty <= (y1 - 1) / kTile; ++ty)
+                    for (int tx = x0 / kTile; tx <= (x1 - 1) / kTile; ++tx) {
+                        uint64_t& t = now[static_cast<size_t>(ty) * static_cast<size_t>(gw) + static_cast<size_t>(tx)];
+                        t = mix(t, ht);
+                    }
             }
         }
-        for (const ListSig& p : prev_) {
-            bool kept = false;
-            for (const ListSig& s : now) kept = kept || s.name == p.name;
-            if (!kept) dirty.push_back(p.bounds);
+    }
+    // The tiles whose hash changed, as few rectangles: runs along each row
+    // of tiles, runs of equal span in consecutive rows joined.
+    std::vector<Rect> dirty;
+    if (!full) {
+        for (int ty = 0; ty < gh; ++ty) {
+            for (int tx = 0; tx < gw;) {
+                size_t at = static_cast<size_t>(ty) * static_cast<size_t>(gw);
+                if (now[at + static_cast<size_t>(tx)] == prev_[at + static_cast<size_t>(tx)]) {
+                    ++tx;
+                    continue;
+                }
+                int start = tx;
+                while (tx < gw && now[at + static_cast<size_t>(tx)] != prev_[at + static_cast<size_t>(tx)]) ++tx;
+                Rect run{start, ty, tx, ty + 1};   // in tiles, for now
+                bool joined = false;
+                for (Rect& r : dirty)
+                    if (r.y1 == ty && r.x0 == run.x0 && r.x1 == run.x1) {
+                        r.y1 = ty + 1;
+                        joined = true;
+                        break;
+                    }
+                if (!joined) dirty.push_back(run);
+            }
         }
-        dirty.erase(std::remove_if(dirty.begin(), dirty.end(), [](const Rect& r) { return r.empty(); }), dirty.end());
-        // Overlapping rectangles become one (a pixel is then drawn once).
-        for (bool merged = true; merged;) {
-            merged = false;
-            for (size_t a = 0; a < dirty.size() && !merged; ++a)
-                for (size_t b = a + 1; b < dirty.size() && !merged; ++b) {
-                    Rect &A = dirty[a], &B = dirty[b];
-                    if (A.x0 < B.x1 && B.x0 < A.x1 && A.y0 < B.y1 && B.y0 < A.y1) {
-                        A = Rect{std::min(A.x0, B.x0), std::min(A.y0, B.y0), std::max(A.x1, B.x1), std::max(A.y1, B.y1)};
-                        dirty.erase(dirty.begin() + static_cast<long>(b));
-                        merged = true;
+        // Each rectangle is one more pass over every list: past a few,
+        // join the two whose joining adds the least area.
+        while (dirty.size() > kMaxRects) {
+            size_t best_a = 0, best_b = 1;
+            double best = 1e300;
+            for (size_t a = 0; a < dirty.size(); ++a)
+                for (size_t b = a + 1; b < dirty.size(); ++b) {
+                    const Rect &A = dirty[a], &B = dirty[b];
+                    Rect U{std::min(A.x0, B.x0), std::min(A.y0, B.y0), std::max(A.x1, B.x1), std::max(A.y1, B.y1)};
+                    double added = U.area() - A.area() - B.area();
+                    if (added < best) {
+                        best = added;
+                        best_a = a;
+                        best_b = b;
                     }
                 }
+            Rect &A = dirty[best_a], &B = dirty[best_b];
+            A = Rect{std::min(A.x0, B.x0), std::min(A.y0, B.y0), std::max(A.x1, B.x1), std::max(A.y1, B.y1)};
+            dirty.erase(dirty.begin() + static_cast<long>(best_b));
         }
         double area = 0;
-        for (const Rect& r : dirty) area += r.area();
-        // Nearly everything changed (a step): one clear and one pass.
-        if (dirty.size() > 8 || area > 0.7 * double(fb_w) * double(fb_h)) full = true;
+        for (Rect& r : dirty) {
+            r = Rect{r.x0 * kTile, r.y0 * kTile, std::min(r.x1 * kTile, fb_w), std::min(r.y1 * kTile, fb_h)};
+            area += r.area();
+        }
+        // Most of the window changed: one clear and one pass.
+        if (area > 0.8 * double(fb_w) * double(fb_h)) full = true;
     }
-
     glViewport(0, 0, fb_w, fb_h);
     if (full) {
         clear_all(clear);
@@ -235,7 +242,7 @@ void DamageRenderer::render(ImDrawData* dd, int fb_w, int fb_h, ImVec4 clear) {
         stats_.rects = static_cast<int>(dirty.size());
     }
     glDisable(GL_SCISSOR_TEST);
-    valid_ = true;
+    valid_ = !opaque;
     global_ = global;
     prev_ = std::move(now);
     fb_w_ = fb_w;
