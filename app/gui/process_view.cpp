@@ -63,9 +63,35 @@ void draw_arrow(ImDrawList* dl, ImVec2 a, ImVec2 b, ImU32 col, float thick, floa
     dl->AddTriangleFilled(tip, l, r, col);
 }
 
-using ArrowKey = std::tuple<int, uint32_t, uint32_t, int, uint32_t>;   // as Ui::ArrowKey
+using ArrowKey = std::tuple<int, uint32_t, uint32_t, int, uint32_t>;
 ArrowKey key_of(const Arrow& a) {
     return {static_cast<int>(a.kind), a.from_id, a.to_id, a.fd, a.files};
+}
+using BoxKey = std::pair<int, uint32_t>;
+BoxKey key_of(const Box& b) { return {static_cast<int>(b.obj), b.id}; }
+
+// For each item of `now`, the index of the item of `before` with the same
+// key (the last such, if several), or -1; items whose key is not
+// `usable` match nothing. One sort and a binary search per item, once per
+// move: with 10,000 fds a tree lookup per item per frame was most of an
+// animated frame.
+template <class T, class Usable>
+std::vector<int32_t> match_by_key(const std::vector<T>& before, const std::vector<T>& now, Usable usable) {
+    using Key = decltype(key_of(before.front()));
+    std::vector<std::pair<Key, int32_t>> sorted;
+    sorted.reserve(before.size());
+    for (size_t i = 0; i < before.size(); ++i)
+        if (usable(before[i])) sorted.emplace_back(key_of(before[i]), static_cast<int32_t>(i));
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<int32_t> out(now.size(), -1);
+    for (size_t i = 0; i < now.size(); ++i) {
+        if (!usable(now[i])) continue;
+        Key k = key_of(now[i]);
+        auto it = std::upper_bound(sorted.begin(), sorted.end(), k,
+                                   [](const Key& a, const std::pair<Key, int32_t>& e) { return a < e.first; });
+        if (it != sorted.begin() && std::prev(it)->first == k) out[i] = std::prev(it)->second;
+    }
+    return out;
 }
 
 ImU32 kind_color(const Palette& p, BoxKind k) {
@@ -196,11 +222,15 @@ void Ui::process_view() {
     }
 
     // ---- arrows first (under the boxes)
-    if (anim && (arrow_index_gen_ == 0 || arrow_index_gen_ != seen_gen_)) {
-        prev_arrow_at_.clear();
-        arrow_keys_.clear();
-        for (size_t i = 0; i < prev_layout_.arrows.size(); ++i) prev_arrow_at_[key_of(prev_layout_.arrows[i])] = i;
-        for (const Arrow& a : layout_.arrows) arrow_keys_.insert(key_of(a));
+    const bool index_fits = prev_arrow_of_.size() == layout_.arrows.size() && arrow_stays_.size() == prev_layout_.arrows.size() &&
+                            prev_box_of_.size() == layout_.boxes.size() && box_stays_.size() == prev_layout_.boxes.size();
+    if (anim && (arrow_index_gen_ == 0 || arrow_index_gen_ != seen_gen_ || !index_fits)) {
+        auto any = [](const auto&) { return true; };
+        auto object = [](const Box& b) { return b.obj != ObjKind::None; };
+        prev_arrow_of_ = match_by_key(prev_layout_.arrows, layout_.arrows, any);
+        arrow_stays_ = match_by_key(layout_.arrows, prev_layout_.arrows, any);
+        prev_box_of_ = match_by_key(prev_layout_.boxes, layout_.boxes, object);
+        box_stays_ = match_by_key(layout_.boxes, prev_layout_.boxes, object);
         arrow_index_gen_ = seen_gen_;
     }
     auto arrow_color = [&](ArrowKind k) {
@@ -212,15 +242,16 @@ void Ui::process_view() {
     };
     const float thick = std::max(1.2f, 1.6f * zoom_);
     const float headsz = std::max(5.0f, 0.42f * u);
-    for (const Arrow& a : layout_.arrows) {
+    for (size_t ai = 0; ai < layout_.arrows.size(); ++ai) {
+        const Arrow& a = layout_.arrows[ai];
         ImVec2 p0 = P(a.x0, a.y0), p1 = P(a.x1, a.y1);
         float frac = 1.0f;
         if (anim) {
-            auto it = prev_arrow_at_.find(key_of(a));
-            if (it == prev_arrow_at_.end()) {
+            int32_t was = prev_arrow_of_[ai];
+            if (was < 0) {
                 frac = std::max(0.02f, t);
             } else {
-                const Arrow& pa = prev_layout_.arrows[it->second];
+                const Arrow& pa = prev_layout_.arrows[static_cast<size_t>(was)];
                 p0 = lerp(P(pa.x0, pa.y0), p0, t);
                 p1 = lerp(P(pa.x1, pa.y1), p1, t);
             }
@@ -244,9 +275,14 @@ void Ui::process_view() {
     }
     // vanishing arrows
     if (anim) {
-        for (const Arrow& a : prev_layout_.arrows)
-            if (!arrow_keys_.count(key_of(a)) && a.kind != ArrowKind::AcceptQueue)
-                draw_arrow(dl, P(a.x0, a.y0), P(a.x1, a.y1), with_alpha(pal_.err, 1 - t), thick, 1.0f, headsz, true);
+        for (size_t ai = 0; ai < prev_layout_.arrows.size(); ++ai) {
+            const Arrow& a = prev_layout_.arrows[ai];
+            if (arrow_stays_[ai] >= 0 || a.kind == ArrowKind::AcceptQueue) continue;
+            ImVec2 p0 = P(a.x0, a.y0), p1 = P(a.x1, a.y1);
+            if (!visible(std::min(p0.x, p1.x), std::min(p0.y, p1.y) - 4, std::max(p0.x, p1.x), std::max(p0.y, p1.y) + 4))
+                continue;
+            draw_arrow(dl, p0, p1, with_alpha(pal_.err, 1 - t), thick, 1.0f, headsz, true);
+        }
     }
 
     // ---- boxes
@@ -413,12 +449,13 @@ void Ui::process_view() {
         }
     };
 
-    for (const Box& b : layout_.boxes) {
+    for (size_t bi = 0; bi < layout_.boxes.size(); ++bi) {
+        const Box& b = layout_.boxes[bi];
         ImVec2 tl = P(b.x, b.y);
         float alpha = 1.0f;
         Box bb = b;
         if (anim) {
-            const Box* pb = b.obj != ObjKind::None ? prev_layout_.find(b.obj, b.id) : nullptr;
+            const Box* pb = prev_box_of_[bi] >= 0 ? &prev_layout_.boxes[static_cast<size_t>(prev_box_of_[bi])] : nullptr;
             if (pb) tl = lerp(P(pb->x, pb->y), tl, t);
             else if (b.kind != BoxKind::Section) alpha = t;
             // the table grows and shrinks smoothly too
@@ -433,8 +470,9 @@ void Ui::process_view() {
     }
     // boxes that went away this step fade out where they were
     if (anim) {
-        for (const Box& b : prev_layout_.boxes) {
-            if (b.obj == ObjKind::None || layout_.find(b.obj, b.id)) continue;
+        for (size_t bi = 0; bi < prev_layout_.boxes.size(); ++bi) {
+            const Box& b = prev_layout_.boxes[bi];
+            if (b.obj == ObjKind::None || box_stays_[bi] >= 0) continue;
             draw_box(prev_world_, b, P(b.x, b.y), 1 - t, false, true);
         }
     }

@@ -270,11 +270,11 @@ private:
     gui::ProcessLayout prev_layout_;
     std::vector<gui::ListenerModel> prev_listeners_;
     bool has_prev_ = false;
-    // arrows by identity (kind, from, to, fd, table), before and after the
-    // move: built once per move, not per frame (10,000 fds make 10,000 arrows)
-    using ArrowKey = std::tuple<int, uint32_t, uint32_t, int, uint32_t>;
-    std::map<ArrowKey, size_t> prev_arrow_at_;
-    std::set<ArrowKey> arrow_keys_;
+    // arrows (by kind, from, to, fd, table) and boxes (by object) matched
+    // across the move: built once per move, not per frame (10,000 fds make
+    // 10,000 arrows). prev_*_of_[i]: item i of layout_ in prev_layout_;
+    // *_stays_[j]: item j of prev_layout_ in layout_; -1 for none.
+    std::vector<int32_t> prev_arrow_of_, arrow_stays_, prev_box_of_, box_stays_;
     uint64_t arrow_index_gen_ = 0;
     std::chrono::steady_clock::time_point anim_start_;
     bool animating_ = false;
