@@ -7,6 +7,7 @@
 #include "history.h"
 
 #include <algorithm>
+#include <cstring>
 #include <string_view>
 
 namespace sockscope {
@@ -97,27 +98,110 @@ void History::replay_entry(Machine& m, const Command& c, uint64_t steps, uint32_
 
 // ---------------------------------------------------------------- the command list
 
-// A command's identity for sharing: every field, text included.
-static size_t command_hash(const Command& c) {
-    size_t h = std::hash<std::string_view>()(c.text);
-    auto mix = [&](uint64_t v) { h ^= std::hash<uint64_t>()(v) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
-    mix(static_cast<uint64_t>(c.op));
-    mix(c.task);
-    for (int64_t v : c.a) mix(static_cast<uint64_t>(v));
-    return h;
+// A command's identity for sharing: every field, text included. Pairs of
+// words go through one 64x64->128 multiply each (wyhash's "mum") and the
+// products are summed, so the multiplies are independent of each other: a
+// chain of dependent mixing steps over ~12 words was a latency-bound tenth
+// of a recorded step. std::hash of the text (a byte-wise Murmur) before
+// that was slower still. Only equality of hashes matters, never their
+// order, and equal hashes of different commands only cost a comparison
+// (push probes on).
+static inline uint64_t mum(uint64_t a, uint64_t b) {
+    unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
+    return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
 }
 
-// Equal commands share one stored copy. A hash that two different
-// commands share keeps the first; the second is stored again (correct,
-// only less compact, and rare).
-void History::EntryList::push(const Command& c, uint64_t first_step, uint64_t steps) {
-    size_t h = command_hash(c);
-    auto [it, fresh] = by_hash_.try_emplace(h, static_cast<uint32_t>(pool_.size()));
-    uint32_t idx = it->second;
-    if (fresh || !(pool_[idx] == c)) {
-        idx = static_cast<uint32_t>(pool_.size());
-        pool_.push_back(c);
+static uint64_t command_hash(const Command& c) {
+    constexpr uint64_t k0 = 0xa0761d6478bd642fULL, k1 = 0xe7037ed1a0b428dbULL,
+                       k2 = 0x8ebc6af09c88c6e3ULL, k3 = 0x589965cc75374cc3ULL;
+    const char* p = c.text.data();
+    size_t n = c.text.size();
+    auto u = [](int64_t v) { return static_cast<uint64_t>(v); };
+    uint64_t h = mum(u(c.a[0]) ^ k0, u(c.a[1]) ^ k1) + mum(u(c.a[2]) ^ k2, u(c.a[3]) ^ k3) +
+                 mum(u(c.a[4]) ^ k1, u(c.a[5]) ^ k2) +
+                 mum((static_cast<uint64_t>(c.op) | static_cast<uint64_t>(c.task) << 8) ^ k3, n ^ k0);
+    uint64_t salt = k0;
+    for (; n >= 16; p += 16, n -= 16, salt += k3) {
+        uint64_t w0, w1;
+        std::memcpy(&w0, p, 8);
+        std::memcpy(&w1, p + 8, 8);
+        h += mum(w0 ^ salt, w1 ^ k1);
     }
+    if (n) {
+        uint64_t w[2] = {0, 0};
+        std::memcpy(w, p, n);
+        h += mum(w[0] ^ salt, w[1] ^ k2);
+    }
+    return mum(h ^ k1, k2);
+}
+
+void History::EntryList::grow() {
+    std::vector<Slot> old = std::move(by_hash_);
+    by_hash_.assign(old.empty() ? 64 : old.size() * 2, Slot{0, kEmpty});
+    size_t mask = by_hash_.size() - 1;
+    for (const Slot& s : old) {
+        if (s.idx == kEmpty) continue;
+        size_t i = s.hash & mask;
+        while (by_hash_[i].idx != kEmpty) i = (i + 1) & mask;
+        by_hash_[i] = s;
+    }
+}
+
+// Command's operator== field by field, without the two library calls
+// (std::array's and std::string's memcmp) the default one makes for what
+// are a few words. Every field of Command (machine.h): a field added there
+// must be compared (and hashed, command_hash) here too.
+static inline bool same_command(const Command& x, const Command& y) {
+    if (x.op != y.op || x.task != y.task || x.text.size() != y.text.size()) return false;
+    for (size_t i = 0; i < x.a.size(); ++i)
+        if (x.a[i] != y.a[i]) return false;
+    const char* p = x.text.data();
+    const char* q = y.text.data();
+    size_t n = x.text.size();
+    for (; n >= 8; p += 8, q += 8, n -= 8) {
+        uint64_t u, v;
+        std::memcpy(&u, p, 8);
+        std::memcpy(&v, q, 8);
+        if (u != v) return false;
+    }
+    for (; n; ++p, ++q, --n)
+        if (*p != *q) return false;
+    return true;
+}
+
+// Equal commands share one stored copy: the probe stops at the slot of an
+// equal command, or at a free slot where a new one is stored.
+void History::EntryList::push(const Command& c, uint64_t first_step, uint64_t steps) {
+    // The recent-command cache first: a session repeats the same commands
+    // (a loop's close(fd), accept(ls)), and one comparison is cheaper
+    // than hashing the command. Keyed by op, first argument and text
+    // length; a stale or foreign entry only fails the comparison.
+    size_t memo = (static_cast<size_t>(c.op) * 0x9e3779b1u ^ static_cast<size_t>(c.a[0]) * 0x85ebca6bu ^
+                   c.text.size() * 0xc2b2ae35u) >> 7 & (kMemo - 1);
+    uint32_t m = memo_[memo];
+    if (m < pool_.size() && same_command(pool_[m], c)) {
+        recs_.push_back(Rec{first_step, steps, m});
+        return;
+    }
+    if ((by_hash_used_ + 1) * 2 > by_hash_.size()) grow();
+    uint64_t h = command_hash(c);
+    size_t mask = by_hash_.size() - 1;
+    uint32_t idx;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        Slot& s = by_hash_[i];
+        if (s.idx == kEmpty) {
+            idx = static_cast<uint32_t>(pool_.size());
+            s = Slot{h, idx};
+            ++by_hash_used_;
+            pool_.push_back(c);
+            break;
+        }
+        if (s.hash == h && same_command(pool_[s.idx], c)) {
+            idx = s.idx;
+            break;
+        }
+    }
+    memo_[memo] = idx;
     recs_.push_back(Rec{first_step, steps, idx});
 }
 
@@ -125,12 +209,13 @@ void History::EntryList::clear() {
     recs_.clear();
     pool_.clear();
     by_hash_.clear();
+    by_hash_used_ = 0;
+    memo_.fill(kEmpty);
 }
 
 size_t History::EntryList::bytes() const {
     size_t b = recs_.capacity() * sizeof(Rec) + pool_.capacity() * sizeof(Command) +
-               by_hash_.size() * (sizeof(size_t) + sizeof(uint32_t) + 2 * sizeof(void*)) +
-               by_hash_.bucket_count() * sizeof(void*);
+               by_hash_.capacity() * sizeof(Slot);
     for (const Command& c : pool_) b += c.text.capacity() > 15 ? c.text.capacity() + 1 : 0;
     return b;
 }

@@ -20,9 +20,9 @@
 // cost. The window reads the trace on its first frame and so records
 // everything, as before.
 #pragma once
+#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
 
 #include "machine.h"
@@ -92,9 +92,32 @@ public:
         void clear();
         size_t bytes() const;
 
+        // A command's hash -> its pool_ index: open addressing with linear
+        // probing over a power-of-two table kept at most half full. Every
+        // command run looks itself up here, so this is on the path of every
+        // step; a std::unordered_map cost a modulo by a prime and a node
+        // walk per lookup (most of what recording a history cost). A slot
+        // with idx kEmpty is free; every distinct command has its own slot.
+        // 32 bytes or less a distinct command.
+        struct Slot {
+            uint64_t hash;
+            uint32_t idx;
+        };
+        static constexpr uint32_t kEmpty = 0xffffffffu;
+        void grow();
+
         std::vector<Rec> recs_;
         std::vector<Command> pool_;                       // distinct commands, first seen first
-        std::unordered_map<size_t, uint32_t> by_hash_;   // a command's hash -> its pool_ index
+        std::vector<Slot> by_hash_;                       // see Slot
+        size_t by_hash_used_ = 0;
+        // Recently pushed commands' pool_ indices (push): 1 KiB.
+        static constexpr size_t kMemo = 256;
+        std::array<uint32_t, kMemo> memo_ = make_memo();
+        static constexpr std::array<uint32_t, kMemo> make_memo() {
+            std::array<uint32_t, kMemo> a{};
+            for (auto& x : a) x = kEmpty;
+            return a;
+        }
     };
 
     // The machine at the head of the history; run commands through run().

@@ -12,6 +12,13 @@
 
 namespace sockscope {
 
+// Resets a slot to a value-initialised object. Objects that own vectors
+// overload this (world.h) to keep the vectors' buffers, so a slot handed
+// out again does not malloc what its last tenant already had (a socket's
+// wait queue, a bucket's owners): the contents are the same as T{}, only
+// the capacity stays.
+template <class T> inline void slab_reset(T& x) { x = T{}; }
+
 template <class IdT, class T>
 class Table {
 public:
@@ -21,7 +28,7 @@ public:
         if (!free_.empty()) {
             idx = free_.back();
             free_.pop_back();
-            slots_[idx] = T{};
+            slab_reset(slots_[idx]);
             live_[idx] = 1;
         } else {
             idx = static_cast<uint32_t>(slots_.size());
@@ -34,7 +41,7 @@ public:
     void free(IdT id) {
         assert(contains(id));
         live_[id.v - 1] = 0;
-        slots_[id.v - 1] = T{};
+        slab_reset(slots_[id.v - 1]);
         free_.push_back(id.v - 1);
         --count_;
     }

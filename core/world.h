@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "ids.h"
+#include "node_pool.h"
 #include "table.h"
 #include "uapi.h"
 
@@ -384,13 +385,18 @@ struct World {
     Sysctls sysctl;
     std::array<int64_t, static_cast<size_t>(Mib::Count)> mib{};
 
-    std::map<std::pair<PortTable, uint16_t>, BucketId> bhash;  // port -> bucket
-    std::map<uint16_t, std::vector<SockId>> lhash;            // port -> listeners
-    std::map<FourTuple, EhashEntry> ehash;
-    std::map<uint32_t, PeerId> peer_addrs;                    // a peer's address -> the peer (its route)
+    // The hashes are ordered trees (their order is what listings and
+    // snapshots show) whose nodes come from a free list (node_pool.h).
+    template <class K, class V>
+    using PoolMap = std::map<K, V, std::less<K>, NodeAlloc<std::pair<const K, V>>>;
+    PoolMap<std::pair<PortTable, uint16_t>, BucketId> bhash;  // port -> bucket
+    PoolMap<uint16_t, std::vector<SockId>> lhash;            // port -> listeners
+    PoolMap<FourTuple, EhashEntry> ehash;
+    PoolMap<uint32_t, PeerId> peer_addrs;                    // a peer's address -> the peer (its route)
 
     // armed timers in firing order: (expires, arming order, timer id)
-    std::set<std::tuple<int64_t, uint64_t, uint32_t>> timer_queue;
+    using TimerKey = std::tuple<int64_t, uint64_t, uint32_t>;
+    std::set<TimerKey, std::less<TimerKey>, NodeAlloc<TimerKey>> timer_queue;
     std::vector<Packet> wire;            // in flight, delivered first in first out
     std::vector<TaskId> runqueue;        // woken tasks, in wake order
 
@@ -406,6 +412,31 @@ struct World {
 
     bool operator==(const World&) const = default;
 };
+
+// Slab slots keep their vectors' buffers when reset (table.h): the same
+// contents as T{}, without a malloc when the slot is used again.
+template <class V> inline void keep_capacity_clear(V& v, V& keep) { keep = std::move(v); keep.clear(); }
+inline void slab_reset(Socket& x) {
+    std::vector<Waiter> wq;
+    keep_capacity_clear(x.wq, wq);
+    x = Socket{};
+    x.wq = std::move(wq);
+}
+inline void slab_reset(Sock& x) {
+    std::vector<ReqId> q;
+    keep_capacity_clear(x.rskq_accept, q);
+    x = Sock{};
+    x.rskq_accept = std::move(q);
+}
+inline void slab_reset(BindBucket& x) {
+    std::vector<SockId> o;
+    std::vector<TwId> t;
+    keep_capacity_clear(x.owners, o);
+    keep_capacity_clear(x.tw_owners, t);
+    x = BindBucket{};
+    x.owners = std::move(o);
+    x.tw_owners = std::move(t);
+}
 
 // The world every script starts in: net_families[AF_INET] registered with
 // Linux 6.x's inetsw_array, no tasks yet.

@@ -34,7 +34,8 @@ BucketId inet_bind_bucket_create(Kernel& k, PortTable t, uint16_t port) {
 static void bucket_destroy_if_empty(Kernel& k, BucketId tb) {
     const BindBucket& b = k.w.buckets[tb];
     if (!b.owners.empty() || !b.tw_owners.empty()) return;
-    k.w.bhash.erase({b.table, b.port});
+    auto it = k.w.bhash.find({b.table, b.port});
+    if (it != k.w.bhash.end()) k.w.bhash.erase(it);
     k.destroy(tb);
 }
 
@@ -93,10 +94,11 @@ void inet_unhash(Kernel& k, SockId sk) {
     KFRAME(k, inet_unhash);
     Sock& s = k.w.socks[sk];
     if (s.listener_hashed) {
-        auto& v = k.w.lhash[s.inet_num];
+        auto lit = k.w.lhash.try_emplace(s.inet_num).first;
+        auto& v = lit->second;
         for (size_t i = 0; i < v.size(); ++i)
             if (v[i] == sk) { v.erase(v.begin() + static_cast<long>(i)); break; }
-        if (v.empty()) k.w.lhash.erase(s.inet_num);
+        if (v.empty()) k.w.lhash.erase(lit);
         k.link(Ev::LinkDel, ObjKind::Net, 0, Link::lhash, s.inet_num, sk.v);
         KSET(k, sk, listener_hashed, false);
     }

@@ -121,30 +121,47 @@ SockId tcp_v4_make_child(Kernel& k, SockId listener, ReqId req) { return tcp_v4_
 static SockId inet_lookup_listener(Kernel& k, const Packet& p) {
     auto it = k.w.lhash.find(p.dport);
     if (it == k.w.lhash.end()) return SockId{};
+    // The reuseport group is the best listener and every later one of the
+    // same score (when both set SO_REUSEPORT). Counted in one pass and
+    // picked in a second, rather than gathered into a vector: this runs
+    // for every segment a listener's port receives.
+    const std::vector<SockId>& ls = it->second;
+    auto score_of = [&](const Sock& s) {
+        if (s.inet_rcv_saddr == p.daddr) return 2;
+        if (s.inet_rcv_saddr == 0) return 1;
+        return 0;
+    };
     SockId best;
+    size_t best_at = 0;
     int best_score = 0;
-    std::vector<SockId> group;
-    for (SockId sk : it->second) {
-        const Sock& s = k.w.socks[sk];
-        int score = 0;
-        if (s.inet_rcv_saddr == p.daddr) score = 2;
-        else if (s.inet_rcv_saddr == 0) score = 1;
+    size_t group = 0;
+    for (size_t i = 0; i < ls.size(); ++i) {
+        const Sock& s = k.w.socks[ls[i]];
+        int score = score_of(s);
         if (!score) continue;
         if (score > best_score) {
             best_score = score;
-            best = sk;
-            group.assign(1, sk);
+            best = ls[i];
+            best_at = i;
+            group = 1;
         } else if (score == best_score && s.sk_reuseport && k.w.socks[best].sk_reuseport) {
-            group.push_back(sk);
+            ++group;
         }
     }
-    if (group.size() > 1) {
+    if (group > 1) {
         // the kernel hashes the 4-tuple; any good mix spreads clients
         uint32_t h = (p.saddr ^ (static_cast<uint32_t>(p.sport) << 16 | p.dport)) * 0x9E3779B1u;
         h ^= h >> 15;
         h *= 0x85EBCA6Bu;
         h ^= h >> 13;
-        best = group[h % group.size()];
+        size_t pick = h % group;
+        // best's own reuseport flag is fixed, so the members are best and
+        // the later reuseport listeners of its score, in list order.
+        if (pick == 0) return best;
+        for (size_t i = best_at + 1; i < ls.size(); ++i) {
+            const Sock& s = k.w.socks[ls[i]];
+            if (score_of(s) == best_score && s.sk_reuseport && --pick == 0) return ls[i];
+        }
     }
     return best;
 }

@@ -40,10 +40,18 @@ public:
     Kernel() : w(make_boot_world()) {}
 
     // ---- recording primitive ----
+    // The append is out of line: rec is inlined at every chokepoint and
+    // frame of the model, and an untraced run (history, replay) only needs
+    // the test; an inlined vector append at each of those sites was code
+    // the instruction cache carried for nothing.
     void rec(Ev ev, ObjKind kind, uint16_t code, uint32_t id, int64_t a = 0, int64_t b = 0) {
-        if (trace)
-            trace->events.push_back(TraceEvent{ev, kind, code, id, static_cast<int32_t>(a),
-                                               static_cast<int32_t>(b)});
+        if (trace) [[unlikely]]
+            rec_traced(ev, kind, code, id, a, b);
+    }
+    [[gnu::noinline, gnu::cold]] void rec_traced(Ev ev, ObjKind kind, uint16_t code, uint32_t id,
+                                                 int64_t a, int64_t b) {
+        trace->events.push_back(TraceEvent{ev, kind, code, id, static_cast<int32_t>(a),
+                                           static_cast<int32_t>(b)});
     }
 
     // ---- objects ----

@@ -11,9 +11,12 @@
 
 namespace sockscope {
 
+// find + erase(iterator): one tree walk where erase(key) makes two (its
+// equal_range) for a key that is there at most once.
 static void unqueue(World& w, TimerId t) {
     const Timer& tm = w.timers[t];
-    w.timer_queue.erase({tm.expires, tm.seq, t.v});
+    auto it = w.timer_queue.find({tm.expires, tm.seq, t.v});
+    if (it != w.timer_queue.end()) w.timer_queue.erase(it);
 }
 
 TimerId mod_timer(Kernel& k, TimerId existing, TimerKind kind, uint32_t owner, int64_t expires) {

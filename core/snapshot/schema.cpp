@@ -844,14 +844,14 @@ void emit_snapshot(Sink& s, const SnapshotRows& meta, const History& h, const Se
     }
 }
 
-std::set<std::tuple<int64_t, uint64_t, uint32_t>> derived_timer_queue(const World& w) {
-    std::set<std::tuple<int64_t, uint64_t, uint32_t>> q;
+decltype(World::timer_queue) derived_timer_queue(const World& w) {
+    decltype(World::timer_queue) q;
     w.timers.each([&](TimerId id, const Timer& t) { q.emplace(t.expires, t.seq, id.v); });
     return q;
 }
 
-std::map<uint32_t, PeerId> derived_peer_addrs(const World& w) {
-    std::map<uint32_t, PeerId> m;
+decltype(World::peer_addrs) derived_peer_addrs(const World& w) {
+    decltype(World::peer_addrs) m;
     w.peers.each([&](PeerId id, const Peer& p) { m.emplace(p.addr, id); });
     return m;
 }

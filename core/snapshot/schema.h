@@ -272,7 +272,7 @@ std::string now_utc_iso8601();
 // store: every live timer is queued by (expires, seq) and every peer is
 // routed by its address. Rebuilt on load (the replay's comparison then
 // checks them); saving refuses a world where they do not hold.
-std::set<std::tuple<int64_t, uint64_t, uint32_t>> derived_timer_queue(const World& w);
-std::map<uint32_t, PeerId> derived_peer_addrs(const World& w);
+decltype(World::timer_queue) derived_timer_queue(const World& w);
+decltype(World::peer_addrs) derived_peer_addrs(const World& w);
 
 }  // namespace sockscope::snapshot::detail
