@@ -1,5 +1,6 @@
-// damage.cpp — see damage.h. Sections: hashing a draw list; the scissor
-// box ImGui's OpenGL backend would use; the off-screen target; render().
+// damage.cpp — see damage.h. Sections: hashing; the scissor box ImGui's
+// OpenGL backend would use; presenting; drawing inside one rectangle;
+// render() (tile hashes, dirty rectangles); present().
 #include "app/gui/damage.h"
 
 #define GLFW_EXPOSE_NATIVE_X11
@@ -20,8 +21,9 @@ constexpr int kTile = 32;          // damage is tracked per 32x32 pixels
 constexpr size_t kMaxRects = 6;    // each rectangle is one pass over the lists
 
 // ---- hashing: eight bytes at a time, a multiply and a rotate per word. Not
-// cryptographic; a collision redraws nothing that changed, so it needs to
-// be rare, not impossible to construct (the input is our own drawing).
+// cryptographic: a collision would leave one changed tile as it was for a
+// frame, so it needs to be rare (64 bits), not impossible to construct
+// (the input is our own drawing).
 uint64_t mix(uint64_t h, uint64_t v) {
     h ^= v * 0x9E3779B97F4A7C15ull;
     h = (h << 27) | (h >> 37);
