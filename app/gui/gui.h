@@ -42,6 +42,7 @@ struct GuiOptions {
     bool no_animation = false;
     bool fit_all = false;      // the process view zoomed to show everything
     std::string select;        // select an object for the inspector: "sock:3", "file:2", "net"
+    std::string pointer;       // headless: the mouse at "X,Y" (hover, tooltips), tests
     // lessons
     std::string lesson;        // play this lesson in the lesson panel (name, number or .lesson file)
     std::string lesson_dir;    // where lessons are (default: as `sockscope lesson`)

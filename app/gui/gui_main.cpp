@@ -463,6 +463,9 @@ bool dump_views(const std::string& path, Ui& ui, Session& s) {
     if (!d.dialog.empty()) out << "dialog " << d.dialog << "\ndialog_labels " << d.dialog_labels << "\ndialog_replace "
                                << d.dialog_replace << "\n";
     for (const std::string& t : d.box_titles) out << "box " << t << "\n";
+    for (const auto& [name, r] : d.box_rects)
+        out << "box_rect " << r[0] << " " << r[1] << " " << r[2] << " " << r[3] << " " << name << "\n";
+    if (!d.tooltip.empty()) out << "tooltip " << d.tooltip << "\n";
     return static_cast<bool>(out);
 }
 
@@ -557,6 +560,7 @@ void add_gui_options(CLI::App& app, CLI::App& gui, GuiOptions& o) {
     app.add_option("--open", o.open, "open a snapshot file in the window");
     app.add_option("--open-label", o.open_label, "which snapshot of the --open file (default: the newest)");
     app.add_option("--dialog", o.dialog, "start with the snapshot dialog open: save or open")->check(CLI::IsMember({"save", "open"}));
+    app.add_option("--pointer", o.pointer, "with --screenshot/--dump-views: the mouse at X,Y (hover and tooltips; tests)");
     app.add_option("--intents", o.intents, "with --screenshot/--dump-views: a file of intents to run first, one a line (tests)");
     app.add_option("--dialog-file", o.dialog_file, "with --dialog: the file in its File field");
     app.add_option("--dialog-label", o.dialog_label, "with --dialog: the label in its Label field");
@@ -836,9 +840,13 @@ int run_gui(const GuiOptions& given) {
         }
         if (o.step >= 0) s.go(gui::Cursor{static_cast<uint64_t>(o.step), o.frame});
         int rc = 0;
+        ImVec2 pointer;
+        bool has_pointer = !o.pointer.empty();
+        if (has_pointer && std::sscanf(o.pointer.c_str(), "%f,%f", &pointer.x, &pointer.y) != 2)
+            return fail("--pointer: expected X,Y, e.g. 300,400");
         for (int i = 0; i < 4; ++i) {
             glfwPollEvents();
-            new_frame(true);
+            new_frame(true, has_pointer ? &pointer : nullptr);
             ui.frame();
             render(W, make_palette(W.settings.theme, W.settings.colorblind));
             if (i == 3) {

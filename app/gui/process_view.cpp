@@ -157,7 +157,8 @@ void Ui::context_menu_fd(uint32_t files, int fd) {
 
 void Ui::object_tooltip(ObjKind k, uint32_t id) {
     ImGui::BeginTooltip();
-    ImGui::TextUnformatted(gui::object_name(*w_, k, id).c_str());
+    drawn.tooltip = gui::object_name(*w_, k, id);
+    ImGui::TextUnformatted(drawn.tooltip.c_str());
     ImGui::TextDisabled("click: inspect · right-click an fd: calls on it");
     ImGui::EndTooltip();
 }
@@ -327,6 +328,8 @@ void Ui::process_view() {
         if (fresh && anim) border = mix(pal_.created, with_alpha(kc, 0.8f), t);
         dl->AddRect(tl, ImVec2(tl.x + bw, tl.y + bh), with_alpha(border, alpha), rnd, 0, bt);
         if (!gone && (fresh || touched(b))) ++drawn.highlighted_boxes;   // tests count these
+        if (!gone && b.obj != ObjKind::None)
+            drawn.box_rects[gui::object_name(w, b.obj, b.id)] = {tl.x, tl.y, tl.x + bw, tl.y + bh};
         if (fresh && !headless) {
             // a "new" tag in the corner
             const char* tag = "new";

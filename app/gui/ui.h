@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <array>
 #include <map>
 #include <memory>
 #include <set>
@@ -119,6 +120,10 @@ struct DrawnCounts {
     int focus = -1;                                // the view shown alone (-1: none)
     std::string current_frame;
     std::vector<std::string> box_titles;
+    // each object box on screen by the name its tooltip gives, and where it
+    // was drawn (x0, y0, x1, y1); the tooltip shown this frame, if any
+    std::map<std::string, std::array<float, 4>> box_rects;
+    std::string tooltip;
     int highlighted_boxes = 0;                     // boxes drawn as made or changed by the step on screen
     // the lesson panel (lesson_step 0: no lesson)
     int lesson_step = 0, lesson_steps = 0, lesson_ran = 0, lesson_checks = 0, lesson_checks_ok = 0;

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -991,6 +992,43 @@ TEST(Window, FramesRedrawnInPartEqualFramesDrawnInFull) {
     }
     std::remove(script.c_str());
     std::remove(out.c_str());
+}
+
+// The tooltip over the object graph names the box under the pointer (it
+// once named the last box drawn: a pointer to a loop's copy of the box).
+TEST(Window, TheTooltipNamesTheBoxUnderThePointer) {
+    if (!have_display()) GTEST_SKIP() << "needs DISPLAY (run under xvfb-run) and SOCKSCOPE_BIN";
+    std::string script = tmp_path("hover.sock"), dump = tmp_path("hover.txt"), png = tmp_path("hover.png");
+    std::ofstream(script) << kScenario;
+    std::string base = std::string(bin()) + " --script " + script + " --size 1600x900 --screenshot " + png + " --dump-views " + dump;
+    ASSERT_EQ(sh(base), 0);
+    // where each object's box was drawn, from a first frame without a pointer
+    std::vector<std::pair<std::string, std::array<float, 4>>> boxes;
+    {
+        std::ifstream in(dump);
+        std::string line;
+        while (std::getline(in, line)) {
+            std::array<float, 4> r{};
+            char name[128];
+            if (std::sscanf(line.c_str(), "box_rect %f %f %f %f %127[^\n]", &r[0], &r[1], &r[2], &r[3], name) != 5) continue;
+            // boxes well inside the graph's pane, whose centres are not in a row of an fd table
+            if (std::string(name).rfind("struct ", 0) == 0 && r[1] > 130 && r[3] < 580 && r[2] < 950) boxes.emplace_back(name, r);
+        }
+    }
+    ASSERT_GE(boxes.size(), 4u);
+    for (const auto& [name, r] : boxes) {
+        SCOPED_TRACE(name);
+        int x = static_cast<int>((r[0] + r[2]) / 2), y = static_cast<int>((r[1] + r[3]) / 2);
+        ASSERT_EQ(sh(base + " --pointer " + std::to_string(x) + "," + std::to_string(y)), 0);
+        std::ifstream in(dump);
+        std::string line, tip;
+        while (std::getline(in, line))
+            if (line.rfind("tooltip ", 0) == 0) tip = line.substr(8);
+        EXPECT_EQ(tip, name);
+    }
+    std::remove(script.c_str());
+    std::remove(dump.c_str());
+    std::remove(png.c_str());
 }
 
 TEST(Window, WithoutADisplayTheProgramSaysSoAndOpensTheRepl) {
