@@ -21,9 +21,9 @@ constexpr int kTile = 32;          // damage is tracked per 32x32 pixels
 constexpr size_t kMaxRects = 6;    // each rectangle is one pass over the lists
 
 // ---- hashing: eight bytes at a time, a multiply and a rotate per word. Not
-// cryptographic: a collision would leave one changed tile as it was for a
-// frame, so it needs to be rare (64 bits), not impossible to construct
-// (the input is our own drawing).
+// cryptographic: a collision would leave one changed tile as it was until
+// it changes again, so it needs to be rare (64 bits), not impossible to
+// construct (the input is our own drawing).
 uint64_t mix(uint64_t h, uint64_t v) {
     h ^= v * 0x9E3779B97F4A7C15ull;
     h = (h << 27) | (h >> 37);
@@ -105,10 +105,24 @@ void DamageRenderer::draw_clipped(ImDrawData* dd, const Rect& r, int fb_h, ImVec
 }
 
 // ---- render
-void DamageRenderer::render(ImDrawData* dd, int fb_w, int fb_h, ImVec4 clear) {
+void DamageRenderer::render(GLFWwindow* win, ImDrawData* dd, int fb_w, int fb_h, ImVec4 clear) {
     stats_ = Stats{};
     const bool unit_scale = dd->FramebufferScale.x == 1.0f && dd->FramebufferScale.y == 1.0f;
-    partial_ok_ = enabled_ && unit_scale && copy_sub_buffer() != nullptr && fb_w > 0 && fb_h > 0;
+    // the backend's framebuffer is DisplaySize; damage reasons in fb_w x fb_h
+    const bool same_size = static_cast<int>(dd->DisplaySize.x) == fb_w && static_cast<int>(dd->DisplaySize.y) == fb_h;
+    const bool was_partial = partial_ok_;
+    partial_ok_ = enabled_ && unit_scale && same_size && copy_sub_buffer() != nullptr && fb_w > 0 && fb_h > 0;
+    if (partial_ok_ && (!was_partial || fb_w != fb_w_ || fb_h != fb_h_)) {
+        // A new size (or the first frame): Mesa's software driver reads the
+        // window's size when the context is made current and after a swap,
+        // never on a copy, so a back buffer that is never swapped keeps the
+        // size it was born with. One swap makes it take the new size; the
+        // frame below is then drawn in full and copied in full.
+        glfwSwapBuffers(win);
+        valid_ = false;
+        window_damaged_ = true;
+        unshown_.clear();
+    }
     if (!partial_ok_) {
         glViewport(0, 0, fb_w, fb_h);
         clear_all(clear);
@@ -160,10 +174,17 @@ void DamageRenderer::render(ImDrawData* dd, int fb_w, int fb_h, ImVec4 clear) {
                 float hi_x = std::max({a.pos.x, b.pos.x, v.pos.x}) - dd->DisplayPos.x;
                 float lo_y = std::min({a.pos.y, b.pos.y, v.pos.y}) - dd->DisplayPos.y;
                 float hi_y = std::max({a.pos.y, b.pos.y, v.pos.y}) - dd->DisplayPos.y;
-                int x0 = std::max(sc.x0, static_cast<int>(std::floor(lo_x)));
-                int y0 = std::max(sc.y0, static_cast<int>(std::floor(lo_y)));
-                int x1 = std::min(sc.x1, static_cast<int>(std::ceil(hi_x)));
-                int y1 = std::min(sc.y1, static_cast<int>(std::ceil(hi_y)));
+                // clamped in float first: a cast of a float beyond int's
+                // range (or NaN) is undefined
+                if (!(lo_x <= hi_x && lo_y <= hi_y)) {
+                    opaque = full = true;   // NaN: reason about nothing
+                    continue;
+                }
+                auto cut = [](float v, int lo, int hi) {
+                    return static_cast<int>(std::clamp(v, static_cast<float>(lo), static_cast<float>(hi)));
+                };
+                int x0 = cut(std::floor(lo_x), sc.x0, sc.x1), y0 = cut(std::floor(lo_y), sc.y0, sc.y1);
+                int x1 = cut(std::ceil(hi_x), sc.x0, sc.x1), y1 = cut(std::ceil(hi_y), sc.y0, sc.y1);
                 if (x1 <= x0 || y1 <= y0) continue;   // lights no pixel
                 uint64_t ht = hash_bytes(hc, &a, sizeof a);
                 ht = hash_bytes(ht, &b, sizeof b);
@@ -200,9 +221,25 @@ void DamageRenderer::render(ImDrawData* dd, int fb_w, int fb_h, ImVec4 clear) {
                 if (!joined) dirty.push_back(run);
             }
         }
+        double tiles_px = 0;
+        for (const Rect& r : dirty) tiles_px += r.area() * kTile * kTile;
+        if (tiles_px > 0.8 * double(fb_w) * double(fb_h)) full = true;
+        // Many scattered runs: one bounding box per band of tile rows, so
+        // the joining below stays a few dozen comparisons.
+        if (!full && dirty.size() > 4 * kMaxRects) {
+            const int band = std::max(1, (gh + static_cast<int>(kMaxRects) - 1) / static_cast<int>(kMaxRects));
+            std::vector<Rect> bands(kMaxRects, Rect{gw, gh, 0, 0});
+            for (const Rect& r : dirty) {
+                Rect& b = bands[std::min(kMaxRects - 1, static_cast<size_t>(r.y0 / band))];
+                b = Rect{std::min(b.x0, r.x0), std::min(b.y0, r.y0), std::max(b.x1, r.x1), std::max(b.y1, r.y1)};
+            }
+            dirty.clear();
+            for (const Rect& b : bands)
+                if (!b.empty()) dirty.push_back(b);
+        }
         // Each rectangle is one more pass over every list: past a few,
         // join the two whose joining adds the least area.
-        while (dirty.size() > kMaxRects) {
+        while (!full && dirty.size() > kMaxRects) {
             size_t best_a = 0, best_b = 1;
             double best = 1e300;
             for (size_t a = 0; a < dirty.size(); ++a)
@@ -250,11 +287,14 @@ void DamageRenderer::render(ImDrawData* dd, int fb_w, int fb_h, ImVec4 clear) {
     fb_w_ = fb_w;
     fb_h_ = fb_h;
     // What the window still lacks: this frame's rectangles, plus whatever
-    // an earlier frame drew and no present has shown yet.
+    // an earlier frame drew and no present has shown yet (all of it after a
+    // full frame, whose size the older rectangles may not share).
+    if (full) unshown_.clear();
     unshown_.insert(unshown_.end(), dirty.begin(), dirty.end());
 }
 
 long DamageRenderer::differs_from_full(ImDrawData* dd, int fb_w, int fb_h, ImVec4 clear) {
+    if (fb_w <= 0 || fb_h <= 0) return 0;
     const size_t n = static_cast<size_t>(fb_w) * static_cast<size_t>(fb_h) * 4;
     std::vector<unsigned char> a(n), b(n);
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
@@ -266,6 +306,39 @@ long DamageRenderer::differs_from_full(ImDrawData* dd, int fb_w, int fb_h, ImVec
     glReadPixels(0, 0, fb_w, fb_h, GL_RGBA, GL_UNSIGNED_BYTE, b.data());
     long differ = 0;
     for (size_t i = 0; i < n; i += 4) differ += std::memcmp(&a[i], &b[i], 3) != 0;
+    return differ;
+}
+
+long DamageRenderer::window_differs(GLFWwindow* win, int fb_w, int fb_h) {
+    if (fb_w <= 0 || fb_h <= 0) return 0;
+    // The drawing: the back buffer, bottom-up RGBA.
+    const size_t n = static_cast<size_t>(fb_w) * static_cast<size_t>(fb_h) * 4;
+    std::vector<unsigned char> a(n);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadBuffer(GL_BACK);
+    glReadPixels(0, 0, fb_w, fb_h, GL_RGBA, GL_UNSIGNED_BYTE, a.data());
+    // What the X server shows in the window (GL's front buffer is not it:
+    // Mesa's software driver keeps no copy of what a sub-buffer copy sent).
+    Display* dpy = glfwGetX11Display();
+    XSync(dpy, False);
+    XImage* im = XGetImage(dpy, glfwGetX11Window(win), 0, 0, static_cast<unsigned>(fb_w), static_cast<unsigned>(fb_h),
+                           AllPlanes, ZPixmap);
+    if (!im) return static_cast<long>(fb_w) * fb_h;
+    auto channel = [](unsigned long px, unsigned long mask) {
+        if (!mask) return 0;
+        int shift = 0;
+        while (!((mask >> shift) & 1)) ++shift;
+        unsigned long v = (px & mask) >> shift, max = mask >> shift;
+        return static_cast<int>(v * 255 / max);
+    };
+    long differ = 0;
+    for (int y = 0; y < fb_h; ++y)
+        for (int x = 0; x < fb_w; ++x) {
+            unsigned long px = XGetPixel(im, x, y);
+            const unsigned char* p = &a[(static_cast<size_t>(fb_h - 1 - y) * static_cast<size_t>(fb_w) + static_cast<size_t>(x)) * 4];
+            differ += channel(px, im->red_mask) != p[0] || channel(px, im->green_mask) != p[1] || channel(px, im->blue_mask) != p[2];
+        }
+    XDestroyImage(im);
     return differ;
 }
 

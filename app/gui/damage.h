@@ -21,7 +21,10 @@
 // and no vertical sync, so the interactive loop paces itself. The pixels
 // are the ones a full redraw gives: a redrawn rectangle is cleared and
 // every list drawn into it again, clipped to the backend's own integer
-// scissor boxes (the GUI tests compare screenshots both ways). What it does
+// scissor boxes (a GUI test compares the back buffer both ways; what the
+// window shows after copies and resizes was checked by grabbing the X
+// window, see docs/gui.md). On a new size it swaps once, as Mesa's
+// software driver resizes a back buffer only on a swap. What it does
 // not reason about (a new size, clear colour or font atlas, a draw
 // callback, most of the window changing) is drawn in full.
 #pragma once
@@ -47,7 +50,7 @@ public:
     // Draws `dd` into the back buffer (fb_w x fb_h, cleared to `clear`
     // where nothing is drawn): only the rectangles that changed when the
     // back buffer is known to hold the frame before, else all of it.
-    void render(ImDrawData* dd, int fb_w, int fb_h, ImVec4 clear);
+    void render(GLFWwindow* win, ImDrawData* dd, int fb_w, int fb_h, ImVec4 clear);
     // Shows the frame: copies the changed rectangles to the window, or
     // swaps buffers where partial copies are not available.
     void present(GLFWwindow* win);
@@ -67,6 +70,9 @@ public:
     // full, and counts the pixels that differ (the back buffer is then the
     // full drawing, which is what it should have been anyway).
     long differs_from_full(ImDrawData* dd, int fb_w, int fb_h, ImVec4 clear);
+    // Tests, after present(): pixels where what the X server shows in the
+    // window differs from the back buffer.
+    long window_differs(GLFWwindow* win, int fb_w, int fb_h);
     const Stats& last() const { return stats_; }
 
 private:

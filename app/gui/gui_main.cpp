@@ -419,7 +419,7 @@ void render(Window& W, const Palette& pal) {
     ImGui::Render();
     int fw, fh;
     glfwGetFramebufferSize(W.win, &fw, &fh);
-    W.damage.render(ImGui::GetDrawData(), fw, fh, ImGui::ColorConvertU32ToFloat4(pal.canvas));
+    W.damage.render(W.win, ImGui::GetDrawData(), fw, fh, ImGui::ColorConvertU32ToFloat4(pal.canvas));
 }
 
 // `pointer`: where the benchmark puts the mouse (else the real one).
@@ -545,8 +545,9 @@ void add_gui_options(CLI::App& app, CLI::App& gui, GuiOptions& o) {
     app.add_flag("--presentation", o.presentation, "start full screen with large light text");
     app.add_flag("--full-redraw", o.full_redraw, "draw every frame in full (by default only what changed is drawn again)");
     app.add_flag("--damage-check", o.damage_check,
-                 "tests: run --script (or a small one), move the pointer and step for 150 frames, compare each "
-                 "frame drawn by damage with the same frame drawn in full, and exit 1 on a difference");
+                 "tests: run --script (or a small one), move the pointer, step and resize for 150 frames, compare each "
+                 "frame drawn by damage with the same frame drawn in full and with what the window shows, and exit 1 "
+                 "on a difference");
     app.add_flag("--no-animation", o.no_animation, "no animation");
     app.add_flag("--fit-all", o.fit_all, "zoom the process view out to show every object");
     app.add_flag("--bench", o.bench, "print frame-time percentiles (10,000 fds, a 4,096-deep accept queue) and exit");
@@ -889,12 +890,18 @@ int run_gui(const GuiOptions& given) {
         s.run_script_to_end();
         W.settings.animate = true;
         int fw, fh;
-        glfwGetFramebufferSize(W.win, &fw, &fh);
-        int partial = 0, some = 0, bad = 0;
+        int partial = 0, some = 0, bad = 0, shown_bad = 0;
         for (int i = 0; i < 150; ++i) {
             if (i % 25 == 10) s.prev_step();   // a step back: most of the window changes, animated
             if (i == 60) W.settings.tab_mid = 1;
             if (i == 100) W.settings.tab_mid = 0;
+            if (i == 80 || i == 120) {
+                // a smaller window, then the first size again
+                glfwGetFramebufferSize(W.win, &fw, &fh);
+                glfwSetWindowSize(W.win, i == 80 ? fw * 4 / 5 : fw * 5 / 4, i == 80 ? fh * 4 / 5 : fh * 5 / 4);
+                for (int k = 0; k < 20; ++k) glfwPollEvents();
+            }
+            glfwGetFramebufferSize(W.win, &fw, &fh);
             // the pointer wanders over every view: hovers, tooltips
             ImVec2 pointer(static_cast<float>((i * 53) % fw), static_cast<float>((i * 37) % fh));
             glfwPollEvents();
@@ -911,12 +918,18 @@ int run_gui(const GuiOptions& given) {
                 std::printf("frame %d: %ld pixels differ (%d rectangles redrawn)\n", i, d, st.rects);
             }
             W.damage.present(W.win);
+            // what the window shows: the front buffer, after the copies
+            if (long w = W.damage.window_differs(W.win, fw, fh)) {
+                ++shown_bad;
+                std::printf("frame %d: the window differs from the drawing in %ld pixels\n", i, w);
+            }
             ui.apply();
         }
-        std::printf("damage check: 150 frames, %d drawn in part (%d of them redrawing something), %d differ from a full drawing\n",
-                    partial, some, bad);
+        std::printf("damage check: 150 frames, %d drawn in part (%d of them redrawing something), %d differ from a full drawing, "
+                    "%d shown wrong\n",
+                    partial, some, bad, shown_bad);
         shutdown(W);
-        return bad ? 1 : 0;
+        return bad || shown_bad ? 1 : 0;
     }
 
     // ---------------- the benchmark
