@@ -57,6 +57,15 @@ Box scissor_of(const ImVec4& c, const ImVec2& off, int fb_h) {
     return Box{gx, fb_h - gy - gh, gx + gw, fb_h - gy};
 }
 
+// The back buffer as GL rows (bottom-up RGBA).
+std::vector<unsigned char> read_back(int fb_w, int fb_h) {
+    std::vector<unsigned char> px(static_cast<size_t>(fb_w) * static_cast<size_t>(fb_h) * 4);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadBuffer(GL_BACK);
+    glReadPixels(0, 0, fb_w, fb_h, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
+    return px;
+}
+
 void clear_all(ImVec4 c) {
     glDisable(GL_SCISSOR_TEST);
     glClearColor(c.x, c.y, c.z, 1);
@@ -295,28 +304,19 @@ void DamageRenderer::render(GLFWwindow* win, ImDrawData* dd, int fb_w, int fb_h,
 
 long DamageRenderer::differs_from_full(ImDrawData* dd, int fb_w, int fb_h, ImVec4 clear) {
     if (fb_w <= 0 || fb_h <= 0) return 0;
-    const size_t n = static_cast<size_t>(fb_w) * static_cast<size_t>(fb_h) * 4;
-    std::vector<unsigned char> a(n), b(n);
-    glPixelStorei(GL_PACK_ALIGNMENT, 1);
-    glReadBuffer(GL_BACK);
-    glReadPixels(0, 0, fb_w, fb_h, GL_RGBA, GL_UNSIGNED_BYTE, a.data());
+    std::vector<unsigned char> a = read_back(fb_w, fb_h);
     glViewport(0, 0, fb_w, fb_h);
     clear_all(clear);
     ImGui_ImplOpenGL3_RenderDrawData(dd);
-    glReadPixels(0, 0, fb_w, fb_h, GL_RGBA, GL_UNSIGNED_BYTE, b.data());
+    std::vector<unsigned char> b = read_back(fb_w, fb_h);
     long differ = 0;
-    for (size_t i = 0; i < n; i += 4) differ += std::memcmp(&a[i], &b[i], 3) != 0;
+    for (size_t i = 0; i < a.size(); i += 4) differ += std::memcmp(&a[i], &b[i], 3) != 0;
     return differ;
 }
 
 long DamageRenderer::window_differs(GLFWwindow* win, int fb_w, int fb_h) {
     if (fb_w <= 0 || fb_h <= 0) return 0;
-    // The drawing: the back buffer, bottom-up RGBA.
-    const size_t n = static_cast<size_t>(fb_w) * static_cast<size_t>(fb_h) * 4;
-    std::vector<unsigned char> a(n);
-    glPixelStorei(GL_PACK_ALIGNMENT, 1);
-    glReadBuffer(GL_BACK);
-    glReadPixels(0, 0, fb_w, fb_h, GL_RGBA, GL_UNSIGNED_BYTE, a.data());
+    std::vector<unsigned char> a = read_back(fb_w, fb_h);   // the drawing
     // What the X server shows in the window (GL's front buffer is not it:
     // Mesa's software driver keeps no copy of what a sub-buffer copy sent).
     Display* dpy = glfwGetX11Display();

@@ -918,7 +918,7 @@ int run_gui(const GuiOptions& given) {
                 std::printf("frame %d: %ld pixels differ (%d rectangles redrawn)\n", i, d, st.rects);
             }
             W.damage.present(W.win);
-            // what the window shows: the front buffer, after the copies
+            // what the X server shows in the window, after the copies
             if (long w = W.damage.window_differs(W.win, fw, fh)) {
                 ++shown_bad;
                 std::printf("frame %d: the window differs from the drawing in %ld pixels\n", i, w);
@@ -936,17 +936,16 @@ int run_gui(const GuiOptions& given) {
     if (o.bench) {
         // Where a frame's time goes: building the ImGui frame (our views, on
         // the CPU), handing the draw lists to GL, the software renderer
-        // rasterising them (glFinish), and presenting (the swap copies the
-        // image to the X server).
+        // rasterising them (glFinish), and presenting (copying the changed
+        // rectangles, or swapping, to the X server).
         double phase[4] = {0, 0, 0, 0};
         double redrawn = 0;   // pixels re-rasterised (damage.h)
         int full_frames = 0;
-        bool have_pointer = false;
-        ImVec2 pointer(-FLT_MAX, -FLT_MAX);   // off the window: no hover
+        ImVec2 pointer(-FLT_MAX, -FLT_MAX);   // off the window (no hover) unless a scenario moves it
         auto frame_once = [&]() {
             auto t0 = Clock::now();
             glfwPollEvents();
-            new_frame(false, have_pointer ? &pointer : nullptr);
+            new_frame(false, &pointer);
             ui.frame();
             auto t1 = Clock::now();
             render(W, make_palette(W.settings.theme, W.settings.colorblind));
@@ -1013,7 +1012,6 @@ int run_gui(const GuiOptions& given) {
         std::printf("window %dx%d, %s\n", fw, fh, reinterpret_cast<const char*>(glGetString(GL_RENDERER)));
         const int nf = std::getenv("SOCKSCOPE_BENCH_FRAMES") ? std::atoi(std::getenv("SOCKSCOPE_BENCH_FRAMES")) : 300;
         W.settings.tab_mid = 0;   // the listener view
-        have_pointer = true;   // the pointer off the window: frames that change nothing
         measure("steady frames at the end (listener view)", nf, [](int) {});
         W.damage.set_enabled(false);
         measure("the same, every pixel drawn again", nf, [](int) {});
