@@ -477,7 +477,7 @@ TEST(Trace, WithoutATraceTheKernelOnlyMutates) {
     Trace tr;
     k.trace = &tr;
     k.begin_step(StepKind::Control, 0, 0);
-    k.mib_inc(Mib::InSegs);
+    mib_inc(k, Mib::InSegs);
     ASSERT_EQ(tr.events.size(), 1u);
     EXPECT_EQ(tr.events[0].ev, Ev::Counter);
     EXPECT_EQ(tr.step_count(), 1u);

@@ -6,6 +6,7 @@
 #include "kernel/model.h"
 
 namespace sockscope {
+inline namespace SOCKSCOPE_MODEL_VARIANT {  // kernel.h: built twice
 
 int64_t do_fcntl(Kernel& k, TaskId t, int fd, int cmd, int64_t arg) {
     KFRAME(k, do_fcntl);
@@ -45,4 +46,5 @@ int64_t do_fcntl(Kernel& k, TaskId t, int fd, int cmd, int64_t arg) {
     }
 }
 
+}  // inline namespace SOCKSCOPE_MODEL_VARIANT
 }  // namespace sockscope

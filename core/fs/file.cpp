@@ -8,6 +8,7 @@
 #include "kernel/model.h"
 
 namespace sockscope {
+inline namespace SOCKSCOPE_MODEL_VARIANT {  // kernel.h: built twice
 
 namespace {
 
@@ -27,13 +28,13 @@ void set_close_on_exec(Kernel& k, FilesId fsid, int fd, bool on) {
     FilesStruct& fs = k.w.files_structs[fsid];
     if (fs.close_on_exec[fd] == on) return;
     fs.close_on_exec[fd] = on;
-    k.link(on ? Ev::LinkAdd : Ev::LinkDel, ObjKind::Files, fsid.v, Link::close_on_exec, fd, 0);
+    link(k, on ? Ev::LinkAdd : Ev::LinkDel, ObjKind::Files, fsid.v, Link::close_on_exec, fd, 0);
 }
 
 // __put_unused_fd: clear the open bit; a lower number becomes next_fd.
 static void clear_open_fd(Kernel& k, FilesId fsid, int fd) {
     k.w.files_structs[fsid].open_fds[fd] = 0;
-    k.link(Ev::LinkDel, ObjKind::Files, fsid.v, Link::open_fd, fd, 0);
+    link(k, Ev::LinkDel, ObjKind::Files, fsid.v, Link::open_fd, fd, 0);
     if (fd < k.w.files_structs[fsid].next_fd) KSET(k, fsid, next_fd, fd);
 }
 
@@ -49,7 +50,7 @@ static FileId pick_file(Kernel& k, TaskId t, int fd) {
     }
     FileId f = fs.fd[fd];
     fs.fd[fd] = FileId{};
-    k.link(Ev::LinkDel, ObjKind::Files, fsid.v, Link::fd, fd, f.v);
+    link(k, Ev::LinkDel, ObjKind::Files, fsid.v, Link::fd, fd, f.v);
     clear_open_fd(k, fsid, fd);
     return f;
 }
@@ -72,7 +73,7 @@ int alloc_fd(Kernel& k, TaskId t, int start, int end, int flags) {
     expand_files(fs, fd);
     if (start <= fs.next_fd) KSET(k, fsid, next_fd, fd + 1);
     k.w.files_structs[fsid].open_fds[fd] = 1;
-    k.link(Ev::LinkAdd, ObjKind::Files, fsid.v, Link::open_fd, fd, 0);
+    link(k, Ev::LinkAdd, ObjKind::Files, fsid.v, Link::open_fd, fd, 0);
     set_close_on_exec(k, fsid, fd, flags & O_CLOEXEC);
     KRET(fd);
 }
@@ -92,7 +93,7 @@ void fd_install(Kernel& k, TaskId t, int fd, FileId f) {
     FilesId fsid = k.w.tasks[t].files;
     FilesStruct& fs = k.w.files_structs[fsid];
     fs.fd[fd] = f;  // the kernel BUG()s if the slot is not empty
-    k.link(Ev::LinkAdd, ObjKind::Files, fsid.v, Link::fd, fd, f.v);
+    link(k, Ev::LinkAdd, ObjKind::Files, fsid.v, Link::fd, fd, f.v);
 }
 
 // pick_file + filp_close: the slot empties first, then the reference goes.
@@ -139,12 +140,12 @@ int sys_dup2(Kernel& k, TaskId t, int oldfd, int newfd) {
         if (!tofree && fs.open_fds[newfd]) { g.ret(-EBUSY); KRET(-EBUSY); }
         get_file(k, f);
         FilesStruct& fs2 = k.w.files_structs[fsid];
-        if (tofree) k.link(Ev::LinkDel, ObjKind::Files, fsid.v, Link::fd, newfd, tofree.v);
+        if (tofree) link(k, Ev::LinkDel, ObjKind::Files, fsid.v, Link::fd, newfd, tofree.v);
         fs2.fd[newfd] = f;
-        k.link(Ev::LinkAdd, ObjKind::Files, fsid.v, Link::fd, newfd, f.v);
+        link(k, Ev::LinkAdd, ObjKind::Files, fsid.v, Link::fd, newfd, f.v);
         if (!fs2.open_fds[newfd]) {
             fs2.open_fds[newfd] = 1;
-            k.link(Ev::LinkAdd, ObjKind::Files, fsid.v, Link::open_fd, newfd, 0);
+            link(k, Ev::LinkAdd, ObjKind::Files, fsid.v, Link::open_fd, newfd, 0);
         }
         set_close_on_exec(k, fsid, newfd, false);
     }
@@ -157,7 +158,7 @@ int sys_dup2(Kernel& k, TaskId t, int oldfd, int newfd) {
 
 FilesId dup_fd(Kernel& k, FilesId from) {
     KFRAME(k, dup_fd);
-    FilesId nf = k.create<FilesId>();
+    FilesId nf = create<FilesId>(k);
     FilesStruct copy = k.w.files_structs[from];
     copy.count = 1;
     copy.next_fd = 0;  // dup_fd starts the child's search from 0
@@ -168,7 +169,7 @@ FilesId dup_fd(Kernel& k, FilesId from) {
     k.w.files_structs[nf] = copy;
     for (size_t i = 0; i < copy.fd.size(); ++i)
         if (copy.fd[i]) {
-            k.link(Ev::LinkAdd, ObjKind::Files, nf.v, Link::fd, static_cast<int64_t>(i), copy.fd[i].v);
+            link(k, Ev::LinkAdd, ObjKind::Files, nf.v, Link::fd, static_cast<int64_t>(i), copy.fd[i].v);
             get_file(k, copy.fd[i]);
         }
     return nf;
@@ -183,10 +184,11 @@ void put_files_struct(Kernel& k, FilesId fsid) {
         FileId f = k.w.files_structs[fsid].fd[i];
         if (!f) continue;
         k.w.files_structs[fsid].fd[i] = FileId{};
-        k.link(Ev::LinkDel, ObjKind::Files, fsid.v, Link::fd, static_cast<int64_t>(i), f.v);
+        link(k, Ev::LinkDel, ObjKind::Files, fsid.v, Link::fd, static_cast<int64_t>(i), f.v);
         fput(k, f);
     }
-    k.destroy(fsid);
+    destroy(k, fsid);
 }
 
+}  // inline namespace SOCKSCOPE_MODEL_VARIANT
 }  // namespace sockscope

@@ -9,10 +9,11 @@
 #include "kernel/model.h"
 
 namespace sockscope {
+inline namespace SOCKSCOPE_MODEL_VARIANT {  // kernel.h: built twice
 
 FileId alloc_file_pseudo(Kernel& k, SocketId sock, int flags) {
     KFRAME(k, alloc_file_pseudo);
-    FileId f = k.create<FileId>();
+    FileId f = create<FileId>(k);
     KSET(k, f, f_op, FileOps::socket_file_ops);
     KSET(k, f, f_flags, O_RDWR | (flags & O_NONBLOCK));
     KSET(k, f, private_data, sock);
@@ -32,7 +33,8 @@ void fput(Kernel& k, FileId f) {
     FrameGuard g(k, Fn::__fput);
     if (k.w.files[f].f_op == FileOps::socket_file_ops) sock_close(k, f);
     if (k.w.files[f].f_op == FileOps::socket_file_ops) --k.w.nr_files;
-    k.destroy(f);
+    destroy(k, f);
 }
 
+}  // inline namespace SOCKSCOPE_MODEL_VARIANT
 }  // namespace sockscope

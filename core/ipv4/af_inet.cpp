@@ -13,6 +13,7 @@
 #include "kernel/model.h"
 
 namespace sockscope {
+inline namespace SOCKSCOPE_MODEL_VARIANT {  // kernel.h: built twice
 
 // ---------------------------------------------------------------- create
 
@@ -76,7 +77,7 @@ int inet_register_protosw(Kernel& k, int family, const InetProtosw& p) {
         }
     }
     list.insert(list.begin() + static_cast<long>(pos), p);
-    k.link(Ev::LinkAdd, ObjKind::Net, 0, Link::protosw, (family << 8) | p.type, p.protocol);
+    link(k, Ev::LinkAdd, ObjKind::Net, 0, Link::protosw, (family << 8) | p.type, p.protocol);
     KRET(0);
 }
 
@@ -360,4 +361,5 @@ int inet_shutdown(Kernel& k, SocketId sock, int how) {
     KRET(err);
 }
 
+}  // inline namespace SOCKSCOPE_MODEL_VARIANT
 }  // namespace sockscope

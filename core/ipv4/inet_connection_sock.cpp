@@ -17,6 +17,7 @@
 #include "kernel/model.h"
 
 namespace sockscope {
+inline namespace SOCKSCOPE_MODEL_VARIANT {  // kernel.h: built twice
 
 // ---------------------------------------------------------------- ports
 
@@ -202,7 +203,7 @@ static ReqId reqsk_queue_remove(Kernel& k, SockId sk) {
     if (q.empty()) return ReqId{};
     ReqId req = q.front();
     q.erase(q.begin());
-    k.link(Ev::LinkDel, ObjKind::Sock, sk.v, Link::accept_queue, 0, req.v);
+    link(k, Ev::LinkDel, ObjKind::Sock, sk.v, Link::accept_queue, 0, req.v);
     KSET(k, req, in_accept_queue, false);
     KSET(k, sk, sk_ack_backlog, k.w.socks[sk].sk_ack_backlog - 1);
     return req;
@@ -310,13 +311,13 @@ void reqsk_free(Kernel& k, ReqId req) {
     SockId listener = k.w.reqs[req].rsk_listener;
     TimerId tm = k.w.reqs[req].rsk_timer;
     if (tm) del_timer(k, tm);
-    k.destroy(req);
+    destroy(k, req);
     if (listener) sock_put(k, listener);  // the request held its listener
 }
 
 SockId inet_csk_clone_lock(Kernel& k, SockId listener, ReqId req) {
     KFRAME(k, inet_csk_clone_lock);
-    SockId child = k.create<SockId>();
+    SockId child = create<SockId>(k);
     Sock copy = k.w.socks[listener];  // sk_clone_lock copies the listener...
     const RequestSock& r = k.w.reqs[req];
     // ...then resets what must not be shared.
@@ -370,7 +371,7 @@ SockId inet_csk_complete_hashdance(Kernel& k, SockId listener, SockId child, Req
     }
     KSET(k, req, sk, child);
     k.w.socks[listener].rskq_accept.push_back(req);
-    k.link(Ev::LinkAdd, ObjKind::Sock, listener.v, Link::accept_queue,
+    link(k, Ev::LinkAdd, ObjKind::Sock, listener.v, Link::accept_queue,
            static_cast<int64_t>(k.w.socks[listener].rskq_accept.size() - 1), req.v);
     KSET(k, req, in_accept_queue, true);
     KSET(k, listener, sk_ack_backlog, k.w.socks[listener].sk_ack_backlog + 1);
@@ -431,4 +432,5 @@ void reqsk_timer_handler(Kernel& k, ReqId req) {
     drop();
 }
 
+}  // inline namespace SOCKSCOPE_MODEL_VARIANT
 }  // namespace sockscope

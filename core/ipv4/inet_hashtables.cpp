@@ -13,6 +13,7 @@
 #include "kernel/model.h"
 
 namespace sockscope {
+inline namespace SOCKSCOPE_MODEL_VARIANT {  // kernel.h: built twice
 
 FourTuple sk_four_tuple(const Sock& s) {
     return FourTuple{s.inet_rcv_saddr, s.inet_num, s.inet_daddr, s.inet_dport};
@@ -24,7 +25,7 @@ BucketId inet_bind_bucket_find(Kernel& k, PortTable t, uint16_t port) {
 }
 
 BucketId inet_bind_bucket_create(Kernel& k, PortTable t, uint16_t port) {
-    BucketId tb = k.create<BucketId>();
+    BucketId tb = create<BucketId>(k);
     KSET(k, tb, table, t);
     KSET(k, tb, port, port);
     k.w.bhash[{t, port}] = tb;
@@ -36,14 +37,14 @@ static void bucket_destroy_if_empty(Kernel& k, BucketId tb) {
     if (!b.owners.empty() || !b.tw_owners.empty()) return;
     auto it = k.w.bhash.find({b.table, b.port});
     if (it != k.w.bhash.end()) k.w.bhash.erase(it);
-    k.destroy(tb);
+    destroy(k, tb);
 }
 
 void inet_bind_hash(Kernel& k, SockId sk, BucketId tb, uint16_t port) {
     KFRAME(k, inet_bind_hash);
     KSET(k, sk, inet_num, port);
     k.w.buckets[tb].owners.push_back(sk);
-    k.link(Ev::LinkAdd, ObjKind::Bucket, tb.v, Link::bucket_owner, 0, sk.v);
+    link(k, Ev::LinkAdd, ObjKind::Bucket, tb.v, Link::bucket_owner, 0, sk.v);
     KSET(k, sk, icsk_bind_hash, tb);
 }
 
@@ -54,7 +55,7 @@ void inet_put_port(Kernel& k, SockId sk) {
     auto& owners = k.w.buckets[tb].owners;
     for (size_t i = 0; i < owners.size(); ++i)
         if (owners[i] == sk) { owners.erase(owners.begin() + static_cast<long>(i)); break; }
-    k.link(Ev::LinkDel, ObjKind::Bucket, tb.v, Link::bucket_owner, 0, sk.v);
+    link(k, Ev::LinkDel, ObjKind::Bucket, tb.v, Link::bucket_owner, 0, sk.v);
     KSET(k, sk, icsk_bind_hash, BucketId{});
     KSET(k, sk, inet_num, 0);
     bucket_destroy_if_empty(k, tb);
@@ -64,7 +65,7 @@ void __inet_inherit_port(Kernel& k, SockId listener, SockId child) {
     KFRAME(k, __inet_inherit_port);
     BucketId tb = k.w.socks[listener].icsk_bind_hash;
     k.w.buckets[tb].owners.push_back(child);
-    k.link(Ev::LinkAdd, ObjKind::Bucket, tb.v, Link::bucket_owner, 0, child.v);
+    link(k, Ev::LinkAdd, ObjKind::Bucket, tb.v, Link::bucket_owner, 0, child.v);
     KSET(k, child, icsk_bind_hash, tb);
 }
 
@@ -72,20 +73,20 @@ int inet_hash(Kernel& k, SockId sk) {
     KFRAME(k, inet_hash);
     uint16_t port = k.w.socks[sk].inet_num;
     k.w.lhash[port].push_back(sk);
-    k.link(Ev::LinkAdd, ObjKind::Net, 0, Link::lhash, port, sk.v);
+    link(k, Ev::LinkAdd, ObjKind::Net, 0, Link::lhash, port, sk.v);
     KSET(k, sk, listener_hashed, true);
     KRET(0);
 }
 
 void inet_ehash_insert(Kernel& k, const FourTuple& key, ObjKind kind, uint32_t id) {
     k.w.ehash[key] = EhashEntry{kind, id};
-    k.link(Ev::LinkAdd, ObjKind::Net, 0, Link::ehash, (static_cast<int64_t>(kind) << 16) | key.lport, id);
+    link(k, Ev::LinkAdd, ObjKind::Net, 0, Link::ehash, (static_cast<int64_t>(kind) << 16) | key.lport, id);
 }
 
 void inet_ehash_remove(Kernel& k, const FourTuple& key) {
     auto it = k.w.ehash.find(key);
     if (it == k.w.ehash.end()) return;
-    k.link(Ev::LinkDel, ObjKind::Net, 0, Link::ehash,
+    link(k, Ev::LinkDel, ObjKind::Net, 0, Link::ehash,
            (static_cast<int64_t>(it->second.kind) << 16) | key.lport, it->second.id);
     k.w.ehash.erase(it);
 }
@@ -99,7 +100,7 @@ void inet_unhash(Kernel& k, SockId sk) {
         for (size_t i = 0; i < v.size(); ++i)
             if (v[i] == sk) { v.erase(v.begin() + static_cast<long>(i)); break; }
         if (v.empty()) k.w.lhash.erase(lit);
-        k.link(Ev::LinkDel, ObjKind::Net, 0, Link::lhash, s.inet_num, sk.v);
+        link(k, Ev::LinkDel, ObjKind::Net, 0, Link::lhash, s.inet_num, sk.v);
         KSET(k, sk, listener_hashed, false);
     }
     if (k.w.socks[sk].ehashed) {
@@ -167,4 +168,5 @@ int inet_hash_connect(Kernel& k, SockId sk) {
     KRET(0);
 }
 
+}  // inline namespace SOCKSCOPE_MODEL_VARIANT
 }  // namespace sockscope

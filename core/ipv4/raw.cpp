@@ -9,6 +9,7 @@
 #include "kernel/model.h"
 
 namespace sockscope {
+inline namespace SOCKSCOPE_MODEL_VARIANT {  // kernel.h: built twice
 
 int raw_bind(Kernel& k, SockId sk, const SockAddrIn& a) {
     KFRAME(k, raw_bind);
@@ -63,4 +64,5 @@ int ping_init_sock(Kernel& k, TaskId t, SockId sk) {
     KRET(-EACCES);
 }
 
+}  // inline namespace SOCKSCOPE_MODEL_VARIANT
 }  // namespace sockscope

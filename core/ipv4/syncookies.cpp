@@ -10,6 +10,7 @@
 #include "kernel/model.h"
 
 namespace sockscope {
+inline namespace SOCKSCOPE_MODEL_VARIANT {  // kernel.h: built twice
 
 SockId tcp_v4_make_child(Kernel& k, SockId listener, ReqId req);  // tcp_ipv4.cpp
 SockId inet_csk_complete_hashdance(Kernel& k, SockId listener, SockId child, ReqId req);
@@ -25,7 +26,7 @@ static uint32_t cookie_hash(const Packet& p, int64_t minute) {
 uint32_t cookie_v4_init_sequence(Kernel& k, SockId listener, const Packet& p) {
     KFRAME(k, cookie_init_sequence);
     KSET(k, listener, last_overflow, k.w.now);  // tcp_synq_overflow
-    k.mib_inc(Mib::SyncookiesSent);
+    mib_inc(k, Mib::SyncookiesSent);
     return cookie_hash(p, k.w.now / 60000) + p.seq;
 }
 
@@ -42,11 +43,11 @@ bool cookie_v4_check(Kernel& k, SockId listener, const Packet& p) {
     for (int64_t m = minute; m >= minute - 1 && m >= 0; --m)
         if (cookie == cookie_hash(p, m) + seq_sent) ok = true;
     if (!ok) {
-        k.mib_inc(Mib::SyncookiesFailed);
+        mib_inc(k, Mib::SyncookiesFailed);
         kframe_.ret(-1);
         return false;
     }
-    k.mib_inc(Mib::SyncookiesRecv);
+    mib_inc(k, Mib::SyncookiesRecv);
     // Rebuild the request the cookie stood for, then the usual child path.
     ReqId req = inet_reqsk_alloc(k, listener, p, seq_sent);
     KSET(k, req, snt_isn, cookie);
@@ -68,4 +69,5 @@ bool cookie_v4_check(Kernel& k, SockId listener, const Packet& p) {
     return true;
 }
 
+}  // inline namespace SOCKSCOPE_MODEL_VARIANT
 }  // namespace sockscope

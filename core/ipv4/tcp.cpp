@@ -12,6 +12,7 @@
 #include "kernel/model.h"
 
 namespace sockscope {
+inline namespace SOCKSCOPE_MODEL_VARIANT {  // kernel.h: built twice
 
 void tcp_init_sock(Kernel& k, SockId sk) {
     KFRAME(k, tcp_init_sock);
@@ -24,21 +25,21 @@ void tcp_set_state(Kernel& k, SockId sk, int state) {
     int old = k.w.socks[sk].sk_state;
     switch (state) {
     case TCP_ESTABLISHED:
-        if (old != TCP_ESTABLISHED) k.mib_inc(Mib::CurrEstab);
+        if (old != TCP_ESTABLISHED) mib_inc(k, Mib::CurrEstab);
         break;
     // CurrEstab counts ESTABLISHED and CLOSE_WAIT (Linux 6.10 on): a FIN
     // that arrives before the final ACK takes SYN_RECV straight here.
     case TCP_CLOSE_WAIT:
-        if (old == TCP_SYN_RECV) k.mib_inc(Mib::CurrEstab);
+        if (old == TCP_SYN_RECV) mib_inc(k, Mib::CurrEstab);
         break;
     case TCP_CLOSE:
-        if (old == TCP_CLOSE_WAIT || old == TCP_ESTABLISHED) k.mib_inc(Mib::EstabResets);
+        if (old == TCP_CLOSE_WAIT || old == TCP_ESTABLISHED) mib_inc(k, Mib::EstabResets);
         inet_unhash(k, sk);
         if (k.w.socks[sk].icsk_bind_hash && !(k.w.socks[sk].sk_userlocks & SOCK_BINDPORT_LOCK))
             inet_put_port(k, sk);
         [[fallthrough]];
     default:
-        if (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT) k.mib_inc(Mib::CurrEstab, -1);
+        if (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT) mib_inc(k, Mib::CurrEstab, -1);
     }
     KSET(k, sk, sk_state, state);
 }
@@ -114,7 +115,7 @@ void tcp_close(Kernel& k, SockId sk, int timeout) {
         if ((s.sk_flags & SOCK_LINGER) && s.sk_lingertime == 0) {
             // Zero linger: abort with RST, no TIME_WAIT.
             tcp_disconnect(k, sk, 0);
-            k.mib_inc(Mib::TCPAbortOnData);
+            mib_inc(k, Mib::TCPAbortOnData);
         } else if (tcp_close_state(k, sk)) {
             tcp_send_fin(k, sk);
         }
@@ -185,7 +186,7 @@ void tcp_write_queue_purge(Kernel& k, SockId sk) {
 void tcp_done(Kernel& k, SockId sk) {
     KFRAME(k, tcp_done);
     int st = k.w.socks[sk].sk_state;
-    if (st == TCP_SYN_SENT || st == TCP_SYN_RECV) k.mib_inc(Mib::AttemptFails);
+    if (st == TCP_SYN_SENT || st == TCP_SYN_RECV) mib_inc(k, Mib::AttemptFails);
     tcp_set_state(k, sk, TCP_CLOSE);
     tcp_write_queue_purge(k, sk);
     tcp_clear_xmit_timers(k, sk);
@@ -196,4 +197,5 @@ void tcp_done(Kernel& k, SockId sk) {
         inet_csk_destroy_sock(k, sk);
 }
 
+}  // inline namespace SOCKSCOPE_MODEL_VARIANT
 }  // namespace sockscope

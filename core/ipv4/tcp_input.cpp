@@ -12,6 +12,7 @@
 #include "kernel/model.h"
 
 namespace sockscope {
+inline namespace SOCKSCOPE_MODEL_VARIANT {  // kernel.h: built twice
 
 SockId tcp_v4_make_child(Kernel& k, SockId listener, ReqId req);  // tcp_ipv4.cpp
 bool cookie_v4_check(Kernel& k, SockId listener, const Packet& p);  // syncookies.cpp
@@ -20,7 +21,7 @@ uint32_t cookie_v4_init_sequence(Kernel& k, SockId listener, const Packet& p);
 // inet_reqsk_alloc + tcp_openreq_init: a request sock for the segment's
 // 4-tuple, holding a reference on its listener.
 ReqId inet_reqsk_alloc(Kernel& k, SockId listener, const Packet& p, uint32_t rcv_isn) {
-    ReqId req = k.create<ReqId>();
+    ReqId req = create<ReqId>(k);
     KSET(k, req, rsk_listener, listener);
     sock_hold(k, listener);
     KSET(k, req, ir_loc_addr, p.daddr);
@@ -52,9 +53,9 @@ static bool tcp_syn_flood_action(Kernel& k, SockId sk) {
     bool want_cookie = false;
     if (k.w.sysctl.tcp_syncookies) {
         want_cookie = true;
-        k.mib_inc(Mib::TCPReqQFullDoCookies);
+        mib_inc(k, Mib::TCPReqQFullDoCookies);
     } else {
-        k.mib_inc(Mib::TCPReqQFullDrop);
+        mib_inc(k, Mib::TCPReqQFullDrop);
     }
     // "Possible SYN flooding on port N" is logged once per listener.
     if (!k.w.socks[sk].synflood_warned && k.w.sysctl.tcp_syncookies != 2)
@@ -69,17 +70,17 @@ void tcp_conn_request(Kernel& k, SockId sk, const Packet& p) {
     bool want_cookie = false;
     if (syncookies == 2 || inet_csk_reqsk_queue_is_full(k, sk)) {
         want_cookie = tcp_syn_flood_action(k, sk);
-        if (!want_cookie) { k.mib_inc(Mib::ListenDrops); return; }
+        if (!want_cookie) { mib_inc(k, Mib::ListenDrops); return; }
     }
     if (sk_acceptq_is_full(k, sk)) {
-        k.mib_inc(Mib::ListenOverflows);
-        k.mib_inc(Mib::ListenDrops);
+        mib_inc(k, Mib::ListenOverflows);
+        mib_inc(k, Mib::ListenDrops);
         return;
     }
     if (!want_cookie) {
         int max_syn_backlog = k.w.sysctl.tcp_max_syn_backlog;
         if (!syncookies && (max_syn_backlog - k.w.socks[sk].qlen < (max_syn_backlog >> 2))) {
-            k.mib_inc(Mib::ListenDrops);  // "drop open request from ..."
+            mib_inc(k, Mib::ListenDrops);  // "drop open request from ..."
             return;
         }
     }
@@ -189,7 +190,7 @@ int tcp_rcv_state_process(Kernel& k, SockId sk, const Packet& p) {
             if (p.flags & TH_FIN) KRET(0);
             FrameGuard g(k, Fn::tcp_v4_conn_request);
             if (addr_is_multicast(p.daddr) || addr_is_broadcast(p.daddr)) {
-                k.mib_inc(Mib::ListenDrops);
+                mib_inc(k, Mib::ListenDrops);
                 KRET(0);
             }
             tcp_conn_request(k, sk, p);
@@ -245,7 +246,7 @@ int tcp_rcv_state_process(Kernel& k, SockId sk, const Packet& p) {
         // after close(): abort and reset the peer.
         if ((p.flags & TH_FIN) && static_cast<int32_t>(p.seq - k.w.socks[sk].rcv_nxt) > 0) {
             tcp_done(k, sk);
-            k.mib_inc(Mib::TCPAbortOnData);
+            mib_inc(k, Mib::TCPAbortOnData);
             KRET(1);
         }
         // Otherwise it waits for the peer's FIN (as a timewait sock, or on
@@ -274,4 +275,5 @@ int tcp_rcv_state_process(Kernel& k, SockId sk, const Packet& p) {
     KRET(0);
 }
 
+}  // inline namespace SOCKSCOPE_MODEL_VARIANT
 }  // namespace sockscope

@@ -13,6 +13,7 @@
 #include "kernel/model.h"
 
 namespace sockscope {
+inline namespace SOCKSCOPE_MODEL_VARIANT {  // kernel.h: built twice
 
 static bool route_exists(Kernel& k, uint32_t daddr) {
     if (addr_is_loopback(daddr)) return true;
@@ -72,7 +73,7 @@ void tcp_v4_send_reset(Kernel& k, const Packet& in) {
         rst.flags = TH_RST | TH_ACK;
         rst.ack_seq = in.seq + ((in.flags & TH_SYN) ? 1 : 0) + ((in.flags & TH_FIN) ? 1 : 0);
     }
-    k.mib_inc(Mib::OutRsts);
+    mib_inc(k, Mib::OutRsts);
     ip_queue_xmit(k, rst);
 }
 
@@ -83,13 +84,13 @@ void tcp_v4_destroy_sock(Kernel& k, SockId sk) {
 }
 
 // tcp_listendrop: every listener-side drop.
-static void tcp_listendrop(Kernel& k) { k.mib_inc(Mib::ListenDrops); }
+static void tcp_listendrop(Kernel& k) { mib_inc(k, Mib::ListenDrops); }
 
 // tcp_v4_syn_recv_sock: a full accept queue refuses the child.
 static SockId tcp_v4_syn_recv_sock(Kernel& k, SockId listener, ReqId req) {
     KFRAME(k, tcp_v4_syn_recv_sock);
     if (sk_acceptq_is_full(k, listener)) {
-        k.mib_inc(Mib::ListenOverflows);
+        mib_inc(k, Mib::ListenOverflows);
         tcp_listendrop(k);
         return SockId{};
     }
@@ -97,7 +98,7 @@ static SockId tcp_v4_syn_recv_sock(Kernel& k, SockId listener, ReqId req) {
     {
         FrameGuard g(k, Fn::tcp_create_openreq_child);
         child = inet_csk_clone_lock(k, listener, req);
-        k.mib_inc(Mib::PassiveOpens);
+        mib_inc(k, Mib::PassiveOpens);
     }
     __inet_inherit_port(k, listener, child);
     // inet_ehash_nolisten: the child replaces the request in ehash.
@@ -222,4 +223,5 @@ void tcp_v4_rcv(Kernel& k, const Packet& p) {
     tcp_v4_send_reset(k, p);
 }
 
+}  // inline namespace SOCKSCOPE_MODEL_VARIANT
 }  // namespace sockscope

@@ -12,6 +12,7 @@
 #include "kernel/model.h"
 
 namespace sockscope {
+inline namespace SOCKSCOPE_MODEL_VARIANT {  // kernel.h: built twice
 
 SockId tcp_v4_make_child(Kernel& k, SockId listener, ReqId req);  // tcp_ipv4.cpp
 
@@ -19,7 +20,7 @@ static void embryonic_reset(Kernel& k, ReqId req, const Packet& p) {
     SockId listener = k.w.reqs[req].rsk_listener;
     if (!(p.flags & TH_RST)) tcp_v4_send_reset(k, p);
     inet_csk_reqsk_queue_drop(k, listener, req);
-    k.mib_inc(Mib::EmbryonicRsts);
+    mib_inc(k, Mib::EmbryonicRsts);
     reqsk_free(k, req);
 }
 
@@ -40,7 +41,7 @@ SockId tcp_check_req(Kernel& k, ReqId req, const Packet& p, bool* to_listener) {
     }
     // 4. RST or SYN kills the embryo.
     if (p.flags & (TH_RST | TH_SYN)) {
-        k.mib_inc(Mib::AttemptFails);
+        mib_inc(k, Mib::AttemptFails);
         embryonic_reset(k, req, p);
         return SockId{};
     }
@@ -64,7 +65,7 @@ SockId tcp_check_req(Kernel& k, ReqId req, const Packet& p, bool* to_listener) {
 void tcp_time_wait(Kernel& k, SockId sk, int state, int timeo_ms) {
     KFRAME(k, tcp_time_wait);
     const Sock& s = k.w.socks[sk];
-    TwId tw = k.create<TwId>();
+    TwId tw = create<TwId>(k);
     KSET(k, tw, tw_substate, state);
     KSET(k, tw, tw_reuse, s.sk_reuse);
     KSET(k, tw, tw_reuseport, s.sk_reuseport);
@@ -81,7 +82,7 @@ void tcp_time_wait(Kernel& k, SockId sk, int state, int timeo_ms) {
     if (tb) {
         KSET(k, tw, tw_tb, tb);
         k.w.buckets[tb].tw_owners.push_back(tw);
-        k.link(Ev::LinkAdd, ObjKind::Bucket, tb.v, Link::bucket_tw, 0, tw.v);
+        link(k, Ev::LinkAdd, ObjKind::Bucket, tb.v, Link::bucket_tw, 0, tw.v);
     }
     FourTuple key = sk_four_tuple(k.w.socks[sk]);
     inet_ehash_remove(k, key);
@@ -105,16 +106,16 @@ void inet_twsk_kill(Kernel& k, TwId tw) {
         auto& v = k.w.buckets[tb].tw_owners;
         for (size_t i = 0; i < v.size(); ++i)
             if (v[i] == tw) { v.erase(v.begin() + static_cast<long>(i)); break; }
-        k.link(Ev::LinkDel, ObjKind::Bucket, tb.v, Link::bucket_tw, 0, tw.v);
+        link(k, Ev::LinkDel, ObjKind::Bucket, tb.v, Link::bucket_tw, 0, tw.v);
         const BindBucket& b = k.w.buckets[tb];
         if (b.owners.empty() && b.tw_owners.empty()) {
             k.w.bhash.erase({b.table, b.port});
-            k.destroy(tb);
+            destroy(k, tb);
         }
     }
     TimerId tm = k.w.tws[tw].tw_timer;
     if (tm) del_timer(k, tm);
-    k.destroy(tw);
+    destroy(k, tw);
 }
 
 static void tw_send(Kernel& k, TwId tw, uint8_t flags) {
@@ -173,4 +174,5 @@ void tcp_timewait_state_process(Kernel& k, TwId tw, const Packet& p, bool* tw_sy
     tw_send(k, tw, TH_ACK);  // out of window: tell the sender where we are
 }
 
+}  // inline namespace SOCKSCOPE_MODEL_VARIANT
 }  // namespace sockscope

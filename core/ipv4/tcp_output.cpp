@@ -21,6 +21,7 @@
 #include "kernel/model.h"
 
 namespace sockscope {
+inline namespace SOCKSCOPE_MODEL_VARIANT {  // kernel.h: built twice
 
 // secure_tcp_seq (net/core/secure_seq.c): a keyed hash of the 4-tuple plus
 // a clock ticking every 64 ns. The clock is what matters here: a new
@@ -78,7 +79,7 @@ void tcp_connect(Kernel& k, SockId sk) {
     // tcp_connect_init: a fresh connection forgets the last one's error
     KSET(k, sk, sk_err, 0);
     KSET(k, sk, sk_flags, k.w.socks[sk].sk_flags & ~SOCK_DONE);
-    k.mib_inc(Mib::ActiveOpens);
+    mib_inc(k, Mib::ActiveOpens);
     KSET(k, sk, connect_tried, true);
     ip_queue_xmit(k, syn);
     arm_retransmit(k, sk);
@@ -143,7 +144,7 @@ void inet_csk_clear_xmit_timer(Kernel& k, SockId sk) {
 
 void tcp_send_active_reset(Kernel& k, SockId sk) {
     KFRAME(k, tcp_send_active_reset);
-    k.mib_inc(Mib::OutRsts);
+    mib_inc(k, Mib::OutRsts);
     ip_queue_xmit(k, make_packet(k.w.socks[sk], TH_RST | TH_ACK));
 }
 
@@ -151,7 +152,7 @@ void tcp_write_err(Kernel& k, SockId sk) {
     KFRAME(k, tcp_write_err);
     KSET(k, sk, sk_err, ETIMEDOUT);
     tcp_done(k, sk);
-    k.mib_inc(Mib::TCPAbortOnTimeout);
+    mib_inc(k, Mib::TCPAbortOnTimeout);
 }
 
 // tcp_write_timeout: whether the retries are used up. The kernel compares
@@ -174,7 +175,7 @@ void tcp_retransmit_timer(Kernel& k, SockId sk) {
     bool fin = s.fin_sent && (s.sk_state == TCP_FIN_WAIT1 || s.sk_state == TCP_CLOSING ||
                               s.sk_state == TCP_LAST_ACK);
     if (!syn && !fin) return;  // nothing in flight
-    k.mib_inc(Mib::TCPTimeouts);
+    mib_inc(k, Mib::TCPTimeouts);
     if (tcp_write_timeout(k, k.w.socks[sk])) {
         tcp_write_err(k, sk);
         return;
@@ -182,11 +183,11 @@ void tcp_retransmit_timer(Kernel& k, SockId sk) {
     Packet again = make_packet(k.w.socks[sk], syn ? TH_SYN : TH_FIN | TH_ACK);
     if (syn) {
         again.seq = k.w.socks[sk].snd_isn;
-        k.mib_inc(Mib::TCPSynRetrans);
+        mib_inc(k, Mib::TCPSynRetrans);
     } else {
         again.seq = k.w.socks[sk].snd_nxt - 1;  // the FIN's own sequence number
     }
-    k.mib_inc(Mib::RetransSegs);
+    mib_inc(k, Mib::RetransSegs);
     ip_queue_xmit(k, again);
     KSET(k, sk, icsk_retransmits, k.w.socks[sk].icsk_retransmits + 1);
     if (!syn || k.w.socks[sk].icsk_retransmits > k.w.sysctl.tcp_syn_linear_timeouts)
@@ -194,4 +195,5 @@ void tcp_retransmit_timer(Kernel& k, SockId sk) {
     arm_retransmit(k, sk);
 }
 
+}  // inline namespace SOCKSCOPE_MODEL_VARIANT
 }  // namespace sockscope

@@ -9,6 +9,7 @@
 #include "kernel/model.h"
 
 namespace sockscope {
+inline namespace SOCKSCOPE_MODEL_VARIANT {  // kernel.h: built twice
 
 static bool udp_conflict(const Sock& a, const Sock& b) {
     if (a.inet_rcv_saddr && b.inet_rcv_saddr && a.inet_rcv_saddr != b.inet_rcv_saddr) return false;
@@ -47,4 +48,5 @@ int udp_v4_get_port(Kernel& k, SockId sk, uint16_t snum) {
     KRET(0);
 }
 
+}  // inline namespace SOCKSCOPE_MODEL_VARIANT
 }  // namespace sockscope

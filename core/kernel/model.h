@@ -27,6 +27,10 @@ struct SockAddrIn {
 inline constexpr uint64_t kRootCaps =
     (1ull << CAP_NET_BIND_SERVICE) | (1ull << CAP_NET_ADMIN) | (1ull << CAP_NET_RAW);
 
+// The functions, in the build of the model this translation unit is part
+// of (kernel.h: traced or untraced).
+inline namespace SOCKSCOPE_MODEL_VARIANT {
+
 // ---------------------------------------------------------------- fs/file.c
 FileId fget(Kernel& k, TaskId t, int fd);        // no reference taken
 int alloc_fd(Kernel& k, TaskId t, int start, int end, int flags);
@@ -205,4 +209,5 @@ PeerId peer_create(Kernel& k, const char* name, uint32_t addr);
 int peer_send(Kernel& k, PeerId p, uint8_t flags, uint32_t laddr, uint16_t lport, int conn_index,
               bool crossing = false);
 
+}  // inline namespace SOCKSCOPE_MODEL_VARIANT
 }  // namespace sockscope

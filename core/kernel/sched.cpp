@@ -14,6 +14,7 @@
 #include "kernel/model.h"
 
 namespace sockscope {
+inline namespace SOCKSCOPE_MODEL_VARIANT {  // kernel.h: built twice
 
 // ---------------------------------------------------------------- tasks
 
@@ -23,7 +24,7 @@ bool capable(Kernel& k, TaskId t, int cap) {
 }
 
 TaskId create_process(Kernel& k, const char* comm, uint32_t uid, uint32_t gid, bool root) {
-    TaskId t = k.create<TaskId>();
+    TaskId t = create<TaskId>(k);
     KSET(k, t, pid, k.w.next_pid);
     KSET(k, t, tgid, k.w.next_pid);
     ++k.w.next_pid;
@@ -32,9 +33,9 @@ TaskId create_process(Kernel& k, const char* comm, uint32_t uid, uint32_t gid, b
     KSET(k, t, gid, gid);
     KSET(k, t, cap_effective, root ? kRootCaps : 0);
     // fds 0, 1, 2: one open terminal, shared the way a shell hands it down
-    FilesId fs = k.create<FilesId>();
+    FilesId fs = create<FilesId>(k);
     KSET(k, t, files, fs);
-    FileId tty = k.create<FileId>();
+    FileId tty = create<FileId>(k);
     KSET(k, tty, f_count, 0);
     KSET(k, tty, f_flags, O_RDWR | O_LARGEFILE);  // open() adds O_LARGEFILE on 64-bit
     for (int fd = 0; fd < TTY_FDS; ++fd) {
@@ -48,7 +49,7 @@ TaskId create_process(Kernel& k, const char* comm, uint32_t uid, uint32_t gid, b
 TaskId kernel_clone(Kernel& k, TaskId parent, bool thread, const char* comm) {
     KFRAME(k, kernel_clone);
     const Task p = k.w.tasks[parent];
-    TaskId t = k.create<TaskId>();
+    TaskId t = create<TaskId>(k);
     KSET(k, t, pid, k.w.next_pid);
     KSET(k, t, tgid, thread ? p.tgid : k.w.next_pid);
     ++k.w.next_pid;
@@ -73,7 +74,7 @@ void task_exit(Kernel& k, TaskId t) {
         put_files_struct(k, fs);
     }
     KSET(k, t, state, TASK_DEAD);
-    k.destroy(t);
+    destroy(k, t);
 }
 
 // ---------------------------------------------------------------- wait queues
@@ -89,7 +90,7 @@ void prepare_to_wait(Kernel& k, SocketId s, TaskId t, bool exclusive) {
     } else {
         wq.insert(wq.begin(), Waiter{t, false});
     }
-    k.link(Ev::LinkAdd, ObjKind::Socket, s.v, Link::wait_queue, exclusive, t.v);
+    link(k, Ev::LinkAdd, ObjKind::Socket, s.v, Link::wait_queue, exclusive, t.v);
 }
 
 void finish_wait(Kernel& k, SocketId s, TaskId t) {
@@ -100,7 +101,7 @@ void finish_wait(Kernel& k, SocketId s, TaskId t) {
             bool ex = wq[i].exclusive;
             wq.erase(wq.begin() + static_cast<long>(i));
             KFRAME(k, finish_wait);
-            k.link(Ev::LinkDel, ObjKind::Socket, s.v, Link::wait_queue, ex, t.v);
+            link(k, Ev::LinkDel, ObjKind::Socket, s.v, Link::wait_queue, ex, t.v);
             return;
         }
 }
@@ -111,7 +112,7 @@ void task_sleep(Kernel& k, TaskId t, const SyscallFrame& f, int64_t timeout_ms) 
     task.wait = f;
     task.wait.deadline = timeout_ms < 0 ? -1 : k.w.now + timeout_ms;
     KSET(k, t, state, TASK_INTERRUPTIBLE);
-    k.rec(Ev::Sleep, ObjKind::Task, 0, t.v, f.sock.v, static_cast<int64_t>(f.kind));
+    rec(k, Ev::Sleep, ObjKind::Task, 0, t.v, f.sock.v, static_cast<int64_t>(f.kind));
     if (timeout_ms >= 0) {
         TimerId tm = mod_timer(k, k.w.tasks[t].timeout_timer, TimerKind::sock_timeout, t.v,
                                k.w.now + timeout_ms);
@@ -130,8 +131,8 @@ void try_to_wake_up(Kernel& k, TaskId t) {
     KSET(k, t, timeout_timer, TimerId{});
     KSET(k, t, on_runqueue, true);
     k.w.runqueue.push_back(t);
-    k.rec(Ev::Wake, ObjKind::Task, 0, t.v);
-    k.link(Ev::LinkAdd, ObjKind::Net, 0, Link::runqueue, 0, t.v);
+    rec(k, Ev::Wake, ObjKind::Task, 0, t.v);
+    link(k, Ev::LinkAdd, ObjKind::Net, 0, Link::runqueue, 0, t.v);
 }
 
 void wake_up_socket(Kernel& k, SocketId s, bool all_exclusive) {
@@ -160,7 +161,7 @@ void signal_task(Kernel& k, TaskId t) {
 
 TaskId kthread_run(Kernel& k, uint32_t addr, uint16_t port, int backlog) {
     KFRAME(k, kthread_run);
-    TaskId t = k.create<TaskId>();
+    TaskId t = create<TaskId>(k);
     KSET(k, t, pid, k.w.next_pid);
     KSET(k, t, tgid, k.w.next_pid);
     ++k.w.next_pid;
@@ -267,4 +268,5 @@ int kthread_stop(Kernel& k, TaskId caller, TaskId kth) {
     KRET(SLEEPING);
 }
 
+}  // inline namespace SOCKSCOPE_MODEL_VARIANT
 }  // namespace sockscope

@@ -10,6 +10,7 @@
 #include "kernel/model.h"
 
 namespace sockscope {
+inline namespace SOCKSCOPE_MODEL_VARIANT {  // kernel.h: built twice
 
 // find + erase(iterator): one tree walk where erase(key) makes two (its
 // equal_range) for a key that is there at most once.
@@ -21,7 +22,7 @@ static void unqueue(World& w, TimerId t) {
 
 TimerId mod_timer(Kernel& k, TimerId existing, TimerKind kind, uint32_t owner, int64_t expires) {
     TimerId t = existing;
-    if (!t || !k.w.timers.contains(t)) t = k.create<TimerId>();
+    if (!t || !k.w.timers.contains(t)) t = create<TimerId>(k);
     else unqueue(k.w, t);
     KSET(k, t, kind, kind);
     KSET(k, t, owner, owner);
@@ -34,7 +35,7 @@ TimerId mod_timer(Kernel& k, TimerId existing, TimerKind kind, uint32_t owner, i
 void del_timer(Kernel& k, TimerId& t) {
     if (t && k.w.timers.contains(t)) {
         unqueue(k.w, t);
-        k.destroy(t);
+        destroy(k, t);
     }
     t = TimerId{};
 }
@@ -49,7 +50,7 @@ bool run_next_timer(Kernel& k, int64_t until) {
     Timer tm = k.w.timers[best];
     if (tm.expires > k.w.now) k.w.now = tm.expires;
     unqueue(k.w, best);
-    k.destroy(best);
+    destroy(k, best);
     KFRAME(k, run_timer_softirq);
     switch (tm.kind) {
     case TimerKind::tcp_retransmit: {
@@ -71,7 +72,7 @@ bool run_next_timer(Kernel& k, int64_t until) {
         TwId tw(tm.owner);
         if (k.w.tws.contains(tw)) {
             KSET(k, tw, tw_timer, TimerId{});
-            k.mib_inc(Mib::TW);
+            mib_inc(k, Mib::TW);
             inet_twsk_kill(k, tw);
         }
         break;
@@ -90,4 +91,5 @@ bool run_next_timer(Kernel& k, int64_t until) {
     return true;
 }
 
+}  // inline namespace SOCKSCOPE_MODEL_VARIANT
 }  // namespace sockscope

@@ -11,14 +11,15 @@
 #include "kernel/model.h"
 
 namespace sockscope {
+inline namespace SOCKSCOPE_MODEL_VARIANT {  // kernel.h: built twice
 
 
 static void record_packet(Kernel& k, Ev ev, const Packet& p, int reason = 0) {
-    if (!k.trace) return;
+    if (!tracing(k)) return;
     uint32_t idx = static_cast<uint32_t>(k.trace->packets.size());
     k.trace->packets.push_back(p);
     k.trace->packets.back().sent_at = k.w.now;
-    k.rec(ev, ObjKind::Packet, 0, idx, reason, 0);
+    rec(k, ev, ObjKind::Packet, 0, idx, reason, 0);
 }
 
 void ip_queue_xmit(Kernel& k, const Packet& in) {
@@ -26,7 +27,7 @@ void ip_queue_xmit(Kernel& k, const Packet& in) {
     Packet p = in;
     p.serial = k.w.next_packet++;
     p.sent_at = k.w.now;
-    k.mib_inc(Mib::OutSegs);
+    mib_inc(k, Mib::OutSegs);
     record_packet(k, Ev::PacketSend, p);
     if (addr_is_loopback(p.daddr)) {
         FrameGuard g(k, Fn::loopback_xmit);
@@ -54,13 +55,13 @@ bool deliver_next_packet(Kernel& k) {
     k.w.wire.erase(k.w.wire.begin());
     KFRAME(k, netif_receive_skb);
     record_packet(k, Ev::PacketDeliver, p);
-    k.mib_inc(Mib::InSegs);
+    mib_inc(k, Mib::InSegs);
     tcp_v4_rcv(k, p);
     return true;
 }
 
 PeerId peer_create(Kernel& k, const char* name, uint32_t addr) {
-    PeerId id = k.create<PeerId>();
+    PeerId id = create<PeerId>(k);
     k.w.peers[id].name = name;
     KSET(k, id, addr, addr);
     k.w.peer_addrs[addr] = id;
@@ -127,4 +128,5 @@ int peer_send(Kernel& k, PeerId id, uint8_t flags, uint32_t laddr, uint16_t lpor
     return 0;
 }
 
+}  // inline namespace SOCKSCOPE_MODEL_VARIANT
 }  // namespace sockscope

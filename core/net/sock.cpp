@@ -11,10 +11,11 @@
 #include "kernel/model.h"
 
 namespace sockscope {
+inline namespace SOCKSCOPE_MODEL_VARIANT {  // kernel.h: built twice
 
 SockId sk_alloc(Kernel& k, TaskId t, int family, ProtKind prot, bool kern) {
     KFRAME(k, sk_alloc);
-    SockId sk = k.create<SockId>();
+    SockId sk = create<SockId>(k);
     KSET(k, sk, sk_family, family);
     KSET(k, sk, sk_prot, prot);
     KSET(k, sk, sk_kern_sock, kern);
@@ -146,7 +147,7 @@ void sock_put(Kernel& k, SockId sk) {
     KSET(k, sk, sk_refcnt, k.w.socks[sk].sk_refcnt - 1);
     if (k.w.socks[sk].sk_refcnt > 0) return;
     FrameGuard g(k, Fn::sk_free);
-    k.destroy(sk);
+    destroy(k, sk);
 }
 
 // The close of datagram and raw socks: unhash (which gives back a UDP
@@ -160,4 +161,5 @@ void sk_common_release(Kernel& k, SockId sk) {
     sock_put(k, sk);
 }
 
+}  // inline namespace SOCKSCOPE_MODEL_VARIANT
 }  // namespace sockscope

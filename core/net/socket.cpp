@@ -15,12 +15,13 @@
 #include "kernel/model.h"
 
 namespace sockscope {
+inline namespace SOCKSCOPE_MODEL_VARIANT {  // kernel.h: built twice
 
 // ================================================================ 1 creation
 
 SocketId sock_alloc(Kernel& k, TaskId t) {
     KFRAME(k, sock_alloc);
-    SocketId s = k.create<SocketId>();
+    SocketId s = create<SocketId>(k);
     KSET(k, s, state, SS_UNCONNECTED);
     KSET(k, s, i_ino, k.w.next_ino);
     ++k.w.next_ino;
@@ -376,7 +377,7 @@ void __sock_release(Kernel& k, SocketId sock, bool has_file) {
         KSET(k, sock, ops, OpsKind::none);
     }
     if (has_file) KSET(k, sock, file, FileId{});
-    k.destroy(sock);  // the sockfs inode goes with it (iput)
+    destroy(k, sock);  // the sockfs inode goes with it (iput)
 }
 
 void sock_close(Kernel& k, FileId f) {
@@ -398,7 +399,7 @@ int sock_register(Kernel& k, int family, const char* name) {
     f.registered = true;
     f.name = name;
     f.create = std::string("my") + "inet_create";
-    k.link(Ev::LinkAdd, ObjKind::Net, 0, Link::family, family, 0);
+    link(k, Ev::LinkAdd, ObjKind::Net, 0, Link::family, family, 0);
     KRET(0);
 }
 
@@ -451,4 +452,5 @@ int kernel_accept(Kernel& k, TaskId t, SocketId sock, SocketId* newsock, int fla
     KRET(0);
 }
 
+}  // inline namespace SOCKSCOPE_MODEL_VARIANT
 }  // namespace sockscope
