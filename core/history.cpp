@@ -8,13 +8,16 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ranges>
+#include <stdexcept>
 #include <string_view>
 
 namespace sockscope {
 
 // ---------------------------------------------------------------- the live machine
 
-History::History(World boot, uint32_t checkpoint_every) : every_(checkpoint_every) {
+History::History(World boot, uint32_t checkpoint_every)
+    : every_(checkpoint_every), next_cp_at_(checkpoint_every) {
     start_live(boot, 0);
     cps_.push_back(Checkpoint{0, 0, std::move(boot)});
 }
@@ -38,33 +41,42 @@ void History::reset(World boot) {
     branches_.clear();
     cps_.clear();
     cps_.push_back(Checkpoint{0, 0, std::move(boot)});
-    steps_at_last_cp_ = 0;
+    next_cp_at_ = every_;
 }
 
-void History::maybe_checkpoint() {
-    if (step_count() - steps_at_last_cp_ < every_) return;
-    cps_.push_back(Checkpoint{entries_.size(), step_count(), live_.k.w});
-    steps_at_last_cp_ = step_count();
+[[gnu::noinline]] void History::checkpoint() {
+    cps_.emplace_back(entries_.size(), step_count(), live_.k.w);  // the one copy of the world
+    next_cp_at_ = step_count() + every_;
 }
 
 // ---------------------------------------------------------------- running at the head
 
-Outcome History::record(const Command& c, int64_t budget, std::vector<Kernel::Completion>* done) {
+// Inlined into run(): the path of every command.
+[[gnu::always_inline]] inline Outcome History::record(const Command& c, int64_t budget,
+                                                      std::vector<Kernel::Completion>* done) {
     uint32_t idx = static_cast<uint32_t>(entries_.size());
     uint64_t first = step_count();
-    live_.k.completions.clear();
-    live_.budget = budget;
+    // The live machine's budget is -1 (none) between commands: a replay
+    // sets it and puts it back, run() leaves it be.
+    if (budget >= 0) live_.budget = budget;
     Outcome o = live_.exec(c, idx);
     live_.settle(idx);
-    live_.budget = -1;
-    entries_.push(c, first, step_count() - first);
+    if (budget >= 0) live_.budget = -1;
+    uint64_t now = step_count();
+    entries_.push(c, first, now - first);
     if (tracing_) {
-        traced_steps_ = step_count();
+        traced_steps_ = now;
         traced_entries_ = entries_.size();
     }
-    if (done) done->insert(done->end(), live_.k.completions.begin(), live_.k.completions.end());
-    live_.k.completions.clear();
-    maybe_checkpoint();
+    // The live machine's completions are this command's: every command
+    // leaves the list empty (and start_live begins a fresh machine), so it
+    // needs no clearing before the command runs. Most commands complete
+    // nothing and skip this.
+    if (!live_.k.completions.empty()) {
+        if (done) done->insert(done->end(), live_.k.completions.begin(), live_.k.completions.end());
+        live_.k.completions.clear();
+    }
+    if (now >= next_cp_at_) checkpoint();
     return o;
 }
 
@@ -150,39 +162,73 @@ void History::EntryList::grow() {
 // Command's operator== field by field, without the two library calls
 // (std::array's and std::string's memcmp) the default one makes for what
 // are a few words. Every field of Command (machine.h): a field added there
-// must be compared (and hashed, command_hash) here too.
-static inline bool same_command(const Command& x, const Command& y) {
-    if (x.op != y.op || x.task != y.task || x.text.size() != y.text.size()) return false;
-    for (size_t i = 0; i < x.a.size(); ++i)
-        if (x.a[i] != y.a[i]) return false;
-    const char* p = x.text.data();
-    const char* q = y.text.data();
-    size_t n = x.text.size();
-    for (; n >= 8; p += 8, q += 8, n -= 8) {
-        uint64_t u, v;
-        std::memcpy(&u, p, 8);
-        std::memcpy(&v, q, 8);
-        if (u != v) return false;
-    }
-    for (; n; ++p, ++q, --n)
-        if (*p != *q) return false;
-    return true;
+// must be compared (and hashed, command_hash) here too. push compares with
+// the command it expects to find, so nearly every comparison is of equal
+// commands: the arguments and the text are xor-ed 16 bytes at a time
+// (GCC/Clang vector extensions; SSE2 on x86-64), or-ed together and tested
+// once, without a branch per word or a byte loop for the text's tail.
+using u64x2 = uint64_t __attribute__((vector_size(16)));
+static inline u64x2 load16(const void* p) {
+    u64x2 v;
+    std::memcpy(&v, p, 16);
+    return v;
 }
 
-// Equal commands share one stored copy: the probe stops at the slot of an
-// equal command, or at a free slot where a new one is stored.
-void History::EntryList::push(const Command& c, uint64_t first_step, uint64_t steps) {
-    // The recent-command cache first: a session repeats the same commands
-    // (a loop's close(fd), accept(ls)), and one comparison is cheaper
-    // than hashing the command. Keyed by op, first argument and text
-    // length; a stale or foreign entry only fails the comparison.
+static inline bool same_command(const Command& x, const Command& y) {
+    size_t n = x.text.size();
+    if (((static_cast<uint64_t>(x.op) ^ static_cast<uint64_t>(y.op)) | (x.task ^ y.task) |
+         (n ^ y.text.size())) != 0)
+        return false;
+    static_assert(sizeof(x.a) == 3 * sizeof(u64x2));
+    u64x2 d = (load16(&x.a[0]) ^ load16(&y.a[0])) | (load16(&x.a[2]) ^ load16(&y.a[2])) |
+              (load16(&x.a[4]) ^ load16(&y.a[4]));
+    const char* p = x.text.data();
+    const char* q = y.text.data();
+    if (n >= 16) {
+        // 16 bytes at a time, the last 16 ending at the text's end (they may
+        // overlap the ones before): up to 32 bytes takes no loop.
+        d |= load16(p) ^ load16(q);
+        for (size_t i = 16; i + 16 < n; i += 16) d |= load16(p + i) ^ load16(q + i);
+        d |= load16(p + n - 16) ^ load16(q + n - 16);
+    } else if (n >= 8) {
+        uint64_t u, v, s, t;
+        std::memcpy(&u, p, 8);
+        std::memcpy(&v, q, 8);
+        std::memcpy(&s, p + n - 8, 8);
+        std::memcpy(&t, q + n - 8, 8);
+        d[0] |= (u ^ v) | (s ^ t);
+    } else {
+        for (size_t i = 0; i < n; ++i) d[0] |= static_cast<uint64_t>(p[i] ^ q[i]);
+    }
+    return (d[0] | d[1]) == 0;
+}
+
+inline uint32_t History::EntryList::find_or_add(const Command& c) {
+    Guess g = next_[prev_];
+    if (!g.cmd || !same_command(*g.cmd, c)) {
+        g = Guess{nullptr, find_slow(c)};
+        g.cmd = &pool_[g.idx];
+        next_[prev_] = g;
+    }
+    prev_ = g.idx + 1;
+    return g.idx;
+}
+
+// The recent-command cache first: a session repeats the same commands (a
+// loop's close(fd), accept(ls)), and one comparison is cheaper than hashing
+// the command. Keyed by op, first argument and text length; a stale or
+// foreign entry only fails the comparison. Then the hash table: equal
+// commands share one stored copy, so the probe stops at the slot of an
+// equal command, or at a free slot where a new one is stored. Out of line:
+// find_or_add's guess seldom misses, and inlined this made every command
+// save and restore the registers it needs.
+[[gnu::noinline, gnu::cold]] uint32_t History::EntryList::find_slow(const Command& c) {
     size_t memo = (static_cast<size_t>(c.op) * 0x9e3779b1u ^ static_cast<size_t>(c.a[0]) * 0x85ebca6bu ^
                    c.text.size() * 0xc2b2ae35u) >> 7 & (kMemo - 1);
     uint32_t m = memo_[memo];
-    if (m < pool_.size() && same_command(pool_[m], c)) {
-        recs_.push_back(Rec{first_step, steps, m});
-        return;
-    }
+    // A memo entry is kEmpty or a pool_ index (pool_ only shrinks in
+    // clear(), which empties the memo too).
+    if (m != kEmpty && same_command(pool_[m], c)) return m;
     if ((by_hash_used_ + 1) * 2 > by_hash_.size()) grow();
     uint64_t h = command_hash(c);
     size_t mask = by_hash_.size() - 1;
@@ -194,6 +240,7 @@ void History::EntryList::push(const Command& c, uint64_t first_step, uint64_t st
             s = Slot{h, idx};
             ++by_hash_used_;
             pool_.push_back(c);
+            next_.emplace_back();
             break;
         }
         if (s.hash == h && same_command(pool_[s.idx], c)) {
@@ -202,11 +249,31 @@ void History::EntryList::push(const Command& c, uint64_t first_step, uint64_t st
         }
     }
     memo_[memo] = idx;
-    recs_.push_back(Rec{first_step, steps, idx});
+    return idx;
+}
+
+void History::EntryList::seat_tail() {
+    size_t k = n_ >> kChunkBits;
+    if (k == chunks_.size()) chunks_.push_back(std::make_unique_for_overwrite<Rec[]>(kChunk));
+    tail_ = chunks_[k].get() + (n_ & (kChunk - 1));
+    tail_end_ = chunks_[k].get() + kChunk;
+}
+
+History::EntryRef History::EntryList::at(size_t i) const {
+    if (i >= n_) throw std::out_of_range("History::EntryList::at");
+    return (*this)[i];
+}
+
+size_t History::EntryList::last_starting_at_or_before(uint64_t step) const {
+    auto idx = std::views::iota(size_t{0}, n_);
+    auto it = std::ranges::upper_bound(idx, step, {}, [this](size_t i) { return rec(i).first_step; });
+    return static_cast<size_t>(it - idx.begin()) - 1;
 }
 
 void History::EntryList::clear() {
-    recs_.clear();
+    truncate(0);
+    next_.assign(1, Guess{});
+    prev_ = 0;
     pool_.clear();
     by_hash_.clear();
     by_hash_used_ = 0;
@@ -214,7 +281,8 @@ void History::EntryList::clear() {
 }
 
 size_t History::EntryList::bytes() const {
-    size_t b = recs_.capacity() * sizeof(Rec) + pool_.capacity() * sizeof(Command) +
+    size_t b = chunks_.size() * kChunk * sizeof(Rec) + chunks_.capacity() * sizeof(chunks_[0]) +
+               pool_.size() * sizeof(Command) + next_.capacity() * sizeof(Guess) +
                by_hash_.capacity() * sizeof(Slot);
     for (const Command& c : pool_) b += c.text.capacity() > 15 ? c.text.capacity() + 1 : 0;
     return b;
@@ -271,11 +339,7 @@ World History::world_at(uint64_t n) const {
 
 size_t History::entry_of_step(uint64_t n) const {
     if (n == 0 || entries_.empty()) return 0;
-    uint64_t step = n - 1;
-    const auto& recs = entries_.recs_;
-    auto it = std::upper_bound(recs.begin(), recs.end(), step,
-                               [](uint64_t s, const EntryList::Rec& r) { return s < r.first_step; });
-    return static_cast<size_t>(it - recs.begin()) - 1;
+    return entries_.last_starting_at_or_before(n - 1);
 }
 
 bool History::branch_at(uint64_t n, bool save_branch) {
@@ -289,12 +353,12 @@ bool History::branch_at(uint64_t n, bool save_branch) {
     while (keep < entries_.size() && entries_[keep].first_step + entries_[keep].steps <= n) ++keep;
     if (keep < entries_.size() && entries_[keep].first_step < n) {
         for (size_t i = keep; i < entries_.size(); ++i) b.commands.push_back(entries_[i].cmd);
-        entries_.recs_[keep].steps = n - entries_[keep].first_step;
+        entries_.rec(keep).steps = n - entries_[keep].first_step;
         ++keep;
     } else {
         for (size_t i = keep; i < entries_.size(); ++i) b.commands.push_back(entries_[i].cmd);
     }
-    entries_.recs_.resize(keep);
+    entries_.truncate(keep);
     if (save_branch) branches_.push_back(std::move(b));
     // Trace: drop every event, step and segment after step n. A trace that
     // ends at or before n keeps its end (a command boundary at or before
@@ -316,7 +380,7 @@ bool History::branch_at(uint64_t n, bool save_branch) {
         traced_entries_ = std::min(traced_entries_, keep);
     }
     while (cps_.size() > 1 && cps_.back().steps > n) cps_.pop_back();
-    steps_at_last_cp_ = cps_.back().steps;
+    next_cp_at_ = cps_.back().steps + every_;
     start_live(std::move(w), n);
     return true;
 }

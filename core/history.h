@@ -23,6 +23,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <vector>
 
 #include "machine.h"
@@ -55,15 +57,19 @@ public:
     };
     class EntryList {
     public:
-        size_t size() const { return recs_.size(); }
-        bool empty() const { return recs_.empty(); }
+        EntryList() = default;
+        // Not copied: next_ and tail_ point into the list's own storage.
+        EntryList(const EntryList&) = delete;
+        EntryList& operator=(const EntryList&) = delete;
+        size_t size() const { return n_; }
+        bool empty() const { return n_ == 0; }
         EntryRef operator[](size_t i) const {
-            const Rec& r = recs_[i];
+            const Rec& r = rec(i);
             return EntryRef{pool_[r.cmd], r.first_step, r.steps};
         }
-        EntryRef at(size_t i) const { (void)recs_.at(i); return (*this)[i]; }
+        EntryRef at(size_t i) const;
         EntryRef front() const { return (*this)[0]; }
-        EntryRef back() const { return (*this)[recs_.size() - 1]; }
+        EntryRef back() const { return (*this)[n_ - 1]; }
         operator std::vector<Entry>() const;
 
         class iterator {
@@ -79,7 +85,7 @@ public:
             size_t i_;
         };
         iterator begin() const { return iterator(this, 0); }
-        iterator end() const { return iterator(this, recs_.size()); }
+        iterator end() const { return iterator(this, n_); }
 
     private:
         friend class History;
@@ -88,15 +94,43 @@ public:
             uint64_t steps;
             uint32_t cmd;          // index into pool_
         };
-        void push(const Command& c, uint64_t first_step, uint64_t steps);
+        // The records sit in chunks of kChunk that never move: a vector of
+        // records copied all of them each time it grew, which cost a
+        // recorded command more than finding its command does (a 24-byte
+        // copy twice over, amortized). 24 KiB a chunk.
+        static constexpr size_t kChunkBits = 10, kChunk = size_t{1} << kChunkBits;
+        Rec& rec(size_t i) { return chunks_[i >> kChunkBits][i & (kChunk - 1)]; }
+        const Rec& rec(size_t i) const { return chunks_[i >> kChunkBits][i & (kChunk - 1)]; }
+        // Keeps the first n records (n <= size()); their chunks stay for reuse.
+        void truncate(size_t n) {
+            n_ = n;
+            tail_ = tail_end_ = nullptr;  // push seats it again
+        }
+        // The index of the last record whose first step is <= step (size() > 0).
+        size_t last_starting_at_or_before(uint64_t step) const;
+
+        void push(const Command& c, uint64_t first_step, uint64_t steps) {
+            uint32_t cmd = find_or_add(c);
+            if (tail_ == tail_end_) seat_tail();
+            *tail_++ = Rec{first_step, steps, cmd};
+            ++n_;
+        }
+        // Points tail_ at record n_, allocating its chunk if need be.
+        void seat_tail();
+        // A command's pool_ index, adding it if it is new. Cheapest first:
+        // the command that followed the previous one last time (next_),
+        // then (find_slow) a recent command with the same key (memo_), then
+        // the hash table (by_hash_).
+        uint32_t find_or_add(const Command& c);
+        uint32_t find_slow(const Command& c);
         void clear();
         size_t bytes() const;
 
         // A command's hash -> its pool_ index: open addressing with linear
         // probing over a power-of-two table kept at most half full. Every
-        // command run looks itself up here, so this is on the path of every
-        // step; a std::unordered_map cost a modulo by a prime and a node
-        // walk per lookup (most of what recording a history cost). A slot
+        // command both guesses miss (find_or_add) looks itself up here; a
+        // std::unordered_map cost a modulo by a prime and a node walk per
+        // lookup (most of what recording a history cost). A slot
         // with idx kEmpty is free; every distinct command has its own slot.
         // 32 bytes or less a distinct command.
         struct Slot {
@@ -106,11 +140,28 @@ public:
         static constexpr uint32_t kEmpty = 0xffffffffu;
         void grow();
 
-        std::vector<Rec> recs_;
-        std::vector<Command> pool_;                       // distinct commands, first seen first
+        std::vector<std::unique_ptr<Rec[]>> chunks_;      // see rec()
+        size_t n_ = 0;                                    // records in use
+        Rec* tail_ = nullptr;                             // where record n_ goes (null: see seat_tail)
+        Rec* tail_end_ = nullptr;                         // the end of tail_'s chunk
+        // Distinct commands, first seen first. A deque: they never move,
+        // so next_ can point at them.
+        std::deque<Command> pool_;
+        // next_[i + 1]: the command pushed after pool_[i] the last time
+        // pool_[i] was pushed (cmd null: none yet); next_[0]: the first
+        // command pushed. prev_ is 1 + the index pushed last (0: none). A
+        // session that repeats a sequence (a script's loop, a snapshot's
+        // replay) finds each command with one comparison and no hashing; a
+        // wrong guess only costs that comparison. 16 bytes a distinct command.
+        struct Guess {
+            const Command* cmd = nullptr;   // &pool_[idx]
+            uint32_t idx = kEmpty;
+        };
+        std::vector<Guess> next_ = std::vector<Guess>(1);
+        uint32_t prev_ = 0;
         std::vector<Slot> by_hash_;                       // see Slot
         size_t by_hash_used_ = 0;
-        // Recently pushed commands' pool_ indices (push): 1 KiB.
+        // Recently pushed commands' pool_ indices (find_slow): 1 KiB.
         static constexpr size_t kMemo = 256;
         std::array<uint32_t, kMemo> memo_ = make_memo();
         static constexpr std::array<uint32_t, kMemo> make_memo() {
@@ -172,7 +223,10 @@ private:
         uint64_t steps = 0;    // steps before it
         World world;
     };
-    void maybe_checkpoint();
+    // Adds a checkpoint of the world now (record: once every_ steps have
+    // passed since the last one). Out of line: every command makes the
+    // test, and one in ~250 cycles copies the world.
+    void checkpoint();
     static void replay_entry(Machine& m, const Command& c, uint64_t steps, uint32_t idx);
     void start_live(World w, uint64_t steps_before);
     // Runs c at the head with a step budget (-1: none) and records it.
@@ -187,10 +241,12 @@ private:
     mutable bool tracing_ = false;         // trace() was called: record as steps run
     uint64_t live_base_ = 0;               // steps before the live machine began
     EntryList entries_;
-    std::vector<Checkpoint> cps_;
+    // A deque: a checkpoint is a whole World, and a vector moved every one
+    // of them (and destroyed the moved-from shells) each time it grew.
+    std::deque<Checkpoint> cps_;
     std::vector<Branch> branches_;
     uint32_t every_;
-    uint64_t steps_at_last_cp_ = 0;
+    uint64_t next_cp_at_;      // the last checkpoint's steps + every_: one comparison a command
 };
 
 }  // namespace sockscope
