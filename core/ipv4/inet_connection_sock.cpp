@@ -295,10 +295,8 @@ static void reqsk_queue_removed(Kernel& k, SockId listener, ReqId req) {
 void inet_csk_reqsk_queue_drop(Kernel& k, SockId listener, ReqId req) {
     KFRAME(k, inet_csk_reqsk_queue_drop);
     RequestSock& r = k.w.reqs[req];
-    FourTuple key{r.ir_loc_addr, r.ir_num, r.ir_rmt_addr, r.ir_rmt_port};
-    auto it = k.w.ehash.find(key);
-    bool unlinked = it != k.w.ehash.end() && it->second.kind == ObjKind::Req && it->second.id == req.v;
-    if (unlinked) inet_ehash_remove(k, key);
+    bool unlinked = inet_ehash_remove_if(k, FourTuple{r.ir_loc_addr, r.ir_num, r.ir_rmt_addr, r.ir_rmt_port},
+                                         ObjKind::Req, req.v);
     TimerId tm = k.w.reqs[req].rsk_timer;
     if (tm) {
         del_timer(k, tm);

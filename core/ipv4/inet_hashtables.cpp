@@ -83,12 +83,35 @@ void inet_ehash_insert(Kernel& k, const FourTuple& key, ObjKind kind, uint32_t i
     link(k, Ev::LinkAdd, ObjKind::Net, 0, Link::ehash, (static_cast<int64_t>(kind) << 16) | key.lport, id);
 }
 
+// Unlinks a slot already found (one tree walk, not two).
+static void ehash_erase(Kernel& k, decltype(World::ehash)::iterator it) {
+    link(k, Ev::LinkDel, ObjKind::Net, 0, Link::ehash,
+         (static_cast<int64_t>(it->second.kind) << 16) | it->first.lport, it->second.id);
+    k.w.ehash.erase(it);
+}
+
 void inet_ehash_remove(Kernel& k, const FourTuple& key) {
     auto it = k.w.ehash.find(key);
-    if (it == k.w.ehash.end()) return;
-    link(k, Ev::LinkDel, ObjKind::Net, 0, Link::ehash,
-           (static_cast<int64_t>(it->second.kind) << 16) | key.lport, it->second.id);
-    k.w.ehash.erase(it);
+    if (it != k.w.ehash.end()) ehash_erase(k, it);
+}
+
+bool inet_ehash_remove_if(Kernel& k, const FourTuple& key, ObjKind kind, uint32_t id) {
+    auto it = k.w.ehash.find(key);
+    if (it == k.w.ehash.end() || it->second.kind != kind || it->second.id != id) return false;
+    ehash_erase(k, it);
+    return true;
+}
+
+// The trace says what remove + insert would (the old entry out, the new
+// one in); the tree keeps its node, so nothing is rebalanced or allocated.
+void inet_ehash_replace(Kernel& k, const FourTuple& key, ObjKind kind, uint32_t id) {
+    auto [it, fresh] = k.w.ehash.try_emplace(key, EhashEntry{kind, id});
+    if (!fresh) {
+        link(k, Ev::LinkDel, ObjKind::Net, 0, Link::ehash,
+             (static_cast<int64_t>(it->second.kind) << 16) | key.lport, it->second.id);
+        it->second = EhashEntry{kind, id};
+    }
+    link(k, Ev::LinkAdd, ObjKind::Net, 0, Link::ehash, (static_cast<int64_t>(kind) << 16) | key.lport, id);
 }
 
 void inet_unhash(Kernel& k, SockId sk) {
@@ -104,10 +127,7 @@ void inet_unhash(Kernel& k, SockId sk) {
         KSET(k, sk, listener_hashed, false);
     }
     if (k.w.socks[sk].ehashed) {
-        FourTuple key = sk_four_tuple(k.w.socks[sk]);
-        auto it = k.w.ehash.find(key);
-        if (it != k.w.ehash.end() && it->second.kind == ObjKind::Sock && it->second.id == sk.v)
-            inet_ehash_remove(k, key);
+        inet_ehash_remove_if(k, sk_four_tuple(k.w.socks[sk]), ObjKind::Sock, sk.v);
         KSET(k, sk, ehashed, false);
     }
 }

@@ -106,8 +106,7 @@ static SockId tcp_v4_syn_recv_sock(Kernel& k, SockId listener, ReqId req) {
         FrameGuard g(k, Fn::inet_ehash_nolisten);
         const RequestSock& r = k.w.reqs[req];
         FourTuple key{r.ir_loc_addr, r.ir_num, r.ir_rmt_addr, r.ir_rmt_port};
-        inet_ehash_remove(k, key);
-        inet_ehash_insert(k, key, ObjKind::Sock, child.v);
+        inet_ehash_replace(k, key, ObjKind::Sock, child.v);
         KSET(k, child, ehashed, true);
     }
     return child;

@@ -84,10 +84,8 @@ void tcp_time_wait(Kernel& k, SockId sk, int state, int timeo_ms) {
         k.w.buckets[tb].tw_owners.push_back(tw);
         link(k, Ev::LinkAdd, ObjKind::Bucket, tb.v, Link::bucket_tw, 0, tw.v);
     }
-    FourTuple key = sk_four_tuple(k.w.socks[sk]);
-    inet_ehash_remove(k, key);
+    inet_ehash_replace(k, sk_four_tuple(k.w.socks[sk]), ObjKind::Tw, tw.v);
     KSET(k, sk, ehashed, false);
-    inet_ehash_insert(k, key, ObjKind::Tw, tw.v);
     if (state == TCP_TIME_WAIT) timeo_ms = 60000;  // TCP_TIMEWAIT_LEN
     TimerId tm = mod_timer(k, TimerId{}, TimerKind::tw_timer, tw.v, k.w.now + timeo_ms);
     KSET(k, tw, tw_timer, tm);
@@ -97,10 +95,7 @@ void tcp_time_wait(Kernel& k, SockId sk, int state, int timeo_ms) {
 void inet_twsk_kill(Kernel& k, TwId tw) {
     KFRAME(k, inet_twsk_kill);
     const TimewaitSock& t = k.w.tws[tw];
-    FourTuple key{t.tw_rcv_saddr, t.tw_num, t.tw_daddr, t.tw_dport};
-    auto it = k.w.ehash.find(key);
-    if (it != k.w.ehash.end() && it->second.kind == ObjKind::Tw && it->second.id == tw.v)
-        inet_ehash_remove(k, key);
+    inet_ehash_remove_if(k, FourTuple{t.tw_rcv_saddr, t.tw_num, t.tw_daddr, t.tw_dport}, ObjKind::Tw, tw.v);
     BucketId tb = t.tw_tb;
     if (tb) {
         auto& v = k.w.buckets[tb].tw_owners;

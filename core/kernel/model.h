@@ -140,6 +140,10 @@ int inet_hash(Kernel& k, SockId sk);
 void inet_unhash(Kernel& k, SockId sk);
 void inet_ehash_insert(Kernel& k, const FourTuple& key, ObjKind kind, uint32_t id);
 void inet_ehash_remove(Kernel& k, const FourTuple& key);
+// Removes the slot only if it holds this object; whether it did.
+bool inet_ehash_remove_if(Kernel& k, const FourTuple& key, ObjKind kind, uint32_t id);
+// The slot's entry becomes this one (inserted if there was none).
+void inet_ehash_replace(Kernel& k, const FourTuple& key, ObjKind kind, uint32_t id);
 int inet_hash_connect(Kernel& k, SockId sk);
 BucketId inet_bind_bucket_find(Kernel& k, PortTable t, uint16_t port);
 BucketId inet_bind_bucket_create(Kernel& k, PortTable t, uint16_t port);

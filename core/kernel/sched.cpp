@@ -137,6 +137,7 @@ void try_to_wake_up(Kernel& k, TaskId t) {
 
 void wake_up_socket(Kernel& k, SocketId s, bool all_exclusive) {
     KFRAME(k, __wake_up);
+    if (k.w.sockets[s].wq.empty()) return;  // most wake-ups find nobody: no copy
     auto wq = k.w.sockets[s].wq;  // a copy: waking edits the queue
     int nr_exclusive = 1;
     for (const Waiter& w : wq) {
