@@ -389,19 +389,21 @@ namespace {
 using model_bench::ModelRig;
 
 // Console output as usual, plus each benchmark's CPU and real time per
-// iteration (seconds) of its final (largest) run. The summary compares CPU
-// times: on loopback the kernel does the whole cycle in the calling thread
-// (softirqs run on local_bh_enable), so CPU time is the work done and does
-// not count the time other processes held the CPU; real time is printed too.
+// iteration (seconds) of its final (largest) run, one for each repetition
+// (--benchmark_repetitions; only final runs are reported). The summary
+// compares CPU times: on loopback the kernel does the whole cycle in the
+// calling thread (softirqs run on local_bh_enable), so CPU time is the
+// work done and does not count the time other processes held the CPU;
+// real time is printed too.
 class Collect : public benchmark::ConsoleReporter {
 public:
-    std::map<std::string, double> per_iter, real_per_iter;
+    std::map<std::string, std::vector<double>> cpu, real;
     void ReportRuns(const std::vector<Run>& runs) override {
         for (const Run& r : runs) {
             if (r.error_occurred || r.run_type != Run::RT_Iteration || r.iterations == 0) continue;
             double n = static_cast<double>(r.iterations);
-            per_iter[r.run_name.function_name] = r.cpu_accumulated_time / n;
-            real_per_iter[r.run_name.function_name] = r.real_accumulated_time / n;
+            cpu[r.run_name.function_name].push_back(r.cpu_accumulated_time / n);
+            real[r.run_name.function_name].push_back(r.real_accumulated_time / n);
         }
         ConsoleReporter::ReportRuns(runs);
     }
@@ -447,37 +449,50 @@ int main(int argc, char** argv) {
     benchmark::RunSpecifiedBenchmarks(&rep);
     benchmark::Shutdown();
 
-    auto k = rep.per_iter.find("BM_KernelCycle");
-    auto m = rep.per_iter.find("BM_ModelCycle");
-    auto b = rep.per_iter.find("BM_ModelCycleNoHistory");
+    // Each figure is the median over the repetitions (one unless
+    // --benchmark_repetitions says more). With several, run them with
+    // --benchmark_enable_random_interleaving=true: the machine's speed
+    // drifts over a minute, and interleaving spreads the drift over the
+    // model's and the kernel's runs alike, so the ratio compares like with
+    // like. The spread of the ratio is printed as the extremes: the
+    // slowest model run against the fastest kernel run, and the reverse.
+    auto fig = [&](const char* name) { return median(rep.cpu[name]); };
+    auto has = [&](const char* name) { return !rep.cpu[name].empty(); };
+    auto lo = [&](const char* name) { return *std::min_element(rep.cpu[name].begin(), rep.cpu[name].end()); };
+    auto hi = [&](const char* name) { return *std::max_element(rep.cpu[name].begin(), rep.cpu[name].end()); };
+    const char* K = "BM_KernelCycle";
+    const char* M = "BM_ModelCycle";
+    const char* B = "BM_ModelCycleNoHistory";
     std::printf("\n");
-    if (k != rep.per_iter.end() && m != rep.per_iter.end()) {
+    if (has(K) && has(M)) {
         std::printf("model cycle: %.2f us, kernel cycle: %.2f us, model is %.1f times faster\n",
-                    m->second * 1e6, k->second * 1e6, k->second / m->second);
-        std::printf("  (CPU time; real time: model %.2f us, kernel %.2f us)\n",
-                    rep.real_per_iter["BM_ModelCycle"] * 1e6, rep.real_per_iter["BM_KernelCycle"] * 1e6);
+                    fig(M) * 1e6, fig(K) * 1e6, fig(K) / fig(M));
+        std::printf("  (CPU time; real time: model %.2f us, kernel %.2f us)\n", median(rep.real[M]) * 1e6,
+                    median(rep.real[K]) * 1e6);
+        size_t reps = std::min(rep.cpu[K].size(), rep.cpu[M].size());
+        if (reps > 1)
+            std::printf("  (medians of %zu repetitions; the ratio lies between %.1f and %.1f)\n", reps,
+                        lo(K) / hi(M), hi(K) / lo(M));
+    } else if (has(M)) {
+        std::printf("model cycle: %.2f us\n", fig(M) * 1e6);
+    } else if (has(K)) {
+        std::printf("kernel cycle: %.2f us\n", fig(K) * 1e6);
     }
-    else if (m != rep.per_iter.end())
-        std::printf("model cycle: %.2f us\n", m->second * 1e6);
-    else if (k != rep.per_iter.end())
-        std::printf("kernel cycle: %.2f us\n", k->second * 1e6);
-    if (b != rep.per_iter.end()) {
-        std::printf("model cycle without history: %.2f us", b->second * 1e6);
-        if (k != rep.per_iter.end()) std::printf(", %.1f times faster than the kernel", k->second / b->second);
-        if (m != rep.per_iter.end())
-            std::printf("; recording the history costs %.2f us per cycle", (m->second - b->second) * 1e6);
+    if (has(B)) {
+        std::printf("model cycle without history: %.2f us", fig(B) * 1e6);
+        if (has(K)) std::printf(", %.1f times faster than the kernel", fig(K) / fig(B));
+        if (has(M)) std::printf("; recording the history costs %.2f us per cycle", (fig(M) - fig(B)) * 1e6);
         std::printf("\n");
     }
-    auto t = rep.per_iter.find("BM_ModelCycleTraced");
-    if (t != rep.per_iter.end()) {
-        std::printf("model cycle with the trace recorded as it runs (as in the window): %.2f us", t->second * 1e6);
-        if (k != rep.per_iter.end()) std::printf(", %.1f times faster than the kernel", k->second / t->second);
+    if (has("BM_ModelCycleTraced")) {
+        double t = fig("BM_ModelCycleTraced");
+        std::printf("model cycle with the trace recorded as it runs (as in the window): %.2f us", t * 1e6);
+        if (has(K)) std::printf(", %.1f times faster than the kernel", fig(K) / t);
         std::printf("\n");
     }
-    auto d = rep.per_iter.find("BM_TraceOnDemand");
-    if (d != rep.per_iter.end())
+    if (has("BM_TraceOnDemand"))
         std::printf("writing the trace on demand: %.2f us per cycle (first trace() over %d untraced cycles)\n",
-                    d->second * 1e6 / model_bench::kOnDemandCycles, model_bench::kOnDemandCycles);
+                    fig("BM_TraceOnDemand") * 1e6 / model_bench::kOnDemandCycles, model_bench::kOnDemandCycles);
     if (model_bench::g_model) print_history("", *model_bench::g_model);
     if (model_bench::g_traced) print_history("traced ", *model_bench::g_traced);
     using model_bench::g_jump;
