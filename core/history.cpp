@@ -7,8 +7,8 @@
 #include "history.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
-#include <ranges>
 #include <stdexcept>
 #include <string_view>
 
@@ -45,7 +45,12 @@ void History::reset(World boot) {
 }
 
 [[gnu::noinline]] void History::checkpoint() {
-    cps_.emplace_back(entries_.size(), step_count(), live_.k.w);  // the one copy of the world
+    // The one copy of the world, into a checkpoint built in place (clang
+    // has no parenthesized aggregate init for emplace_back's arguments).
+    Checkpoint& cp = cps_.emplace_back();
+    cp.entry = entries_.size();
+    cp.steps = step_count();
+    cp.world = live_.k.w;
     next_cp_at_ = step_count() + every_;
 }
 
@@ -54,6 +59,9 @@ void History::reset(World boot) {
 // Inlined into run(): the path of every command.
 [[gnu::always_inline]] inline Outcome History::record(const Command& c, int64_t budget,
                                                       std::vector<Kernel::Completion>* done) {
+    // What the two skipped resets below rely on: nothing runs the live
+    // machine between commands but record().
+    assert(live_.budget == -1 && live_.k.completions.empty());
     uint32_t idx = static_cast<uint32_t>(entries_.size());
     uint64_t first = step_count();
     // The live machine's budget is -1 (none) between commands: a replay
@@ -214,6 +222,13 @@ inline uint32_t History::EntryList::find_or_add(const Command& c) {
     return g.idx;
 }
 
+inline void History::EntryList::push(const Command& c, uint64_t first_step, uint64_t steps) {
+    uint32_t cmd = find_or_add(c);
+    if (tail_ == tail_end_) seat_tail();
+    *tail_++ = Rec{first_step, steps, cmd};
+    ++n_;
+}
+
 // The recent-command cache first: a session repeats the same commands (a
 // loop's close(fd), accept(ls)), and one comparison is cheaper than hashing
 // the command. Keyed by op, first argument and text length; a stale or
@@ -265,9 +280,15 @@ History::EntryRef History::EntryList::at(size_t i) const {
 }
 
 size_t History::EntryList::last_starting_at_or_before(uint64_t step) const {
-    auto idx = std::views::iota(size_t{0}, n_);
-    auto it = std::ranges::upper_bound(idx, step, {}, [this](size_t i) { return rec(i).first_step; });
-    return static_cast<size_t>(it - idx.begin()) - 1;
+    // Binary search for the first record starting after step. (A plain
+    // loop: clang with libstdc++ 12 cannot build views::iota's ranges.)
+    size_t lo = 0, hi = n_;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (rec(mid).first_step <= step) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo - 1;
 }
 
 void History::EntryList::clear() {

@@ -109,19 +109,15 @@ public:
         // The index of the last record whose first step is <= step (size() > 0).
         size_t last_starting_at_or_before(uint64_t step) const;
 
-        void push(const Command& c, uint64_t first_step, uint64_t steps) {
-            uint32_t cmd = find_or_add(c);
-            if (tail_ == tail_end_) seat_tail();
-            *tail_++ = Rec{first_step, steps, cmd};
-            ++n_;
-        }
+        // Appends a record (history.cpp, where its one caller is).
+        inline void push(const Command& c, uint64_t first_step, uint64_t steps);
         // Points tail_ at record n_, allocating its chunk if need be.
         void seat_tail();
         // A command's pool_ index, adding it if it is new. Cheapest first:
         // the command that followed the previous one last time (next_),
         // then (find_slow) a recent command with the same key (memo_), then
         // the hash table (by_hash_).
-        uint32_t find_or_add(const Command& c);
+        inline uint32_t find_or_add(const Command& c);  // defined in history.cpp, its one user
         uint32_t find_slow(const Command& c);
         void clear();
         size_t bytes() const;
@@ -230,7 +226,7 @@ private:
     static void replay_entry(Machine& m, const Command& c, uint64_t steps, uint32_t idx);
     void start_live(World w, uint64_t steps_before);
     // Runs c at the head with a step budget (-1: none) and records it.
-    Outcome record(const Command& c, int64_t budget, std::vector<Kernel::Completion>* done);
+    inline Outcome record(const Command& c, int64_t budget, std::vector<Kernel::Completion>* done);
 
     // The trace and the live machine's link to it change on a const
     // trace() call, which only writes down what the commands already fix.

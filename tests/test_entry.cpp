@@ -110,4 +110,28 @@ TEST(Entry, EveryScriptReachesTheSameWorldAfterEveryStepInBothBuilds) {
     EXPECT_GE(steps, 1500u);
 }
 
+
+// A history runs untraced until its trace is first read, then traced: one
+// machine changes builds halfway and must reach the world a machine that
+// recorded from the start reaches.
+TEST(Entry, AMachineThatChangesBuildsHalfwayReachesTheSameWorld) {
+    for (const std::string& path : script_files()) {
+        SCOPED_TRACE(path);
+        std::vector<History::Entry> cmds = commands_of(path);
+        Trace all, half;
+        Machine traced, switched;
+        traced.k.trace = &all;
+        for (size_t i = 0; i < cmds.size(); ++i) {
+            if (i == cmds.size() / 2) switched.k.trace = &half;
+            uint32_t idx = static_cast<uint32_t>(i);
+            traced.exec(cmds[i].cmd, idx);
+            traced.settle(idx);
+            switched.exec(cmds[i].cmd, idx);
+            switched.settle(idx);
+        }
+        EXPECT_TRUE(traced.k.w == switched.k.w);
+        EXPECT_EQ(traced.steps_run, switched.steps_run);
+    }
+}
+
 }  // namespace sockscope::test

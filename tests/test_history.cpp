@@ -522,4 +522,49 @@ TEST(History, ItsSizeGrowsWithTheSteps) {
     EXPECT_GT(r.h.bytes(), before);
 }
 
+
+// The command list keeps its records in chunks of 1024: a history longer
+// than a chunk, branched at a chunk's edge and just inside the next one,
+// then continued, must equal a fresh run of the same commands, and a
+// reference to an entry's command stays good while the list grows.
+TEST(History, AHistoryOfSeveralRecordChunksBranchesAtTheirEdgesLikeAFreshRun) {
+    const std::vector<std::string> cycle = {"l = socket(AF_INET, SOCK_STREAM, 0)", "bind(l, 127.0.0.1:7100)",
+                                            "listen(l, 4)", "c = socket(AF_INET, SOCK_STREAM, 0)",
+                                            "connect(c, 127.0.0.1:7100)", "a = accept(l)", "close(a)",
+                                            "close(c)", "close(l)", "sleep(61000)"};
+    auto lines = [&](size_t n) {
+        std::vector<std::string> v;
+        for (size_t i = 0; i < n; ++i) v.push_back(cycle[i % cycle.size()]);
+        return v;
+    };
+    for (size_t cut : {size_t{1024}, size_t{1025}, size_t{2047}}) {
+        SCOPED_TRACE(cut);
+        Sim branched;
+        for (const std::string& l : lines(cut)) branched.run(l);
+        const Command& first = branched.h.entries()[0].cmd;
+        const std::string first_text = first.text;
+        uint64_t at = branched.h.step_count();
+        for (int i = 0; i < 300; ++i) branched.run("sleep(1000)");  // abandoned below
+        EXPECT_EQ(first.text, first_text);                         // still the stored command
+        ASSERT_TRUE(branched.h.branch_at(at));
+        std::vector<std::string> rest = lines(cut + 700);
+        rest.erase(rest.begin(), rest.begin() + static_cast<long>(cut));
+        for (const std::string& l : rest) branched.run(l);
+
+        Sim fresh;
+        for (const std::string& l : lines(cut + 700)) fresh.run(l);
+        EXPECT_TRUE(branched.w() == fresh.w());
+        ASSERT_EQ(branched.h.entries().size(), fresh.h.entries().size());
+        for (size_t i = 0; i < fresh.h.entries().size(); ++i) {
+            ASSERT_EQ(branched.h.entries()[i].cmd, fresh.h.entries()[i].cmd) << i;
+            ASSERT_EQ(branched.h.entries()[i].first_step, fresh.h.entries()[i].first_step) << i;
+            ASSERT_EQ(branched.h.entries()[i].steps, fresh.h.entries()[i].steps) << i;
+        }
+        for (uint64_t n : {uint64_t{0}, at - 1, at, at + 1, fresh.h.step_count()}) {
+            EXPECT_TRUE(branched.h.world_at(n) == fresh.h.world_at(n)) << n;
+            EXPECT_EQ(branched.h.entry_of_step(n ? n : 1), fresh.h.entry_of_step(n ? n : 1)) << n;
+        }
+    }
+}
+
 }  // namespace sockscope::test

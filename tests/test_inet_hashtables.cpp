@@ -3,6 +3,8 @@
 // established hash, port inheritance, and connect()'s ephemeral ports.
 #include "support.h"
 
+#include "kernel/model.h"
+
 namespace sockscope::test {
 
 namespace {
@@ -240,6 +242,47 @@ TEST(InetHashtables, ClosingEverythingEmptiesTheBindListeningAndEstablishedHashe
     EXPECT_TRUE(s.w().bhash.empty());
     EXPECT_TRUE(s.w().lhash.empty());
     EXPECT_TRUE(s.w().ehash.empty());
+}
+
+// inet_ehash_replace and inet_ehash_remove_if, on a bare kernel with a trace.
+TEST(InetHashtables, ReplacingAnEhashSlotRecordsTheOldEntryOutAndTheNewOneIn) {
+    Kernel k;
+    Trace t;
+    k.trace = &t;
+    FourTuple key{INADDR_LOOPBACK, 8080, INADDR_LOOPBACK, 40000};
+    inet_ehash_replace(k, key, ObjKind::Req, 7);  // an empty slot: only the new one in
+    ASSERT_EQ(t.events.size(), 1u);
+    EXPECT_EQ(t.events[0].ev, Ev::LinkAdd);
+    EXPECT_EQ(t.events[0].b, 7);
+    inet_ehash_replace(k, key, ObjKind::Sock, 9);
+    ASSERT_EQ(t.events.size(), 3u);
+    EXPECT_EQ(t.events[1].ev, Ev::LinkDel);
+    EXPECT_EQ(t.events[1].a, (static_cast<int32_t>(ObjKind::Req) << 16) | 8080);
+    EXPECT_EQ(t.events[1].b, 7);
+    EXPECT_EQ(t.events[2].ev, Ev::LinkAdd);
+    EXPECT_EQ(t.events[2].a, (static_cast<int32_t>(ObjKind::Sock) << 16) | 8080);
+    EXPECT_EQ(t.events[2].b, 9);
+    ASSERT_EQ(k.w.ehash.size(), 1u);
+    EXPECT_EQ(k.w.ehash.at(key), (EhashEntry{ObjKind::Sock, 9}));
+}
+
+TEST(InetHashtables, RemoveIfLeavesASlotThatHoldsAnotherObjectAlone) {
+    Kernel k;
+    Trace t;
+    k.trace = &t;
+    FourTuple key{INADDR_LOOPBACK, 8080, INADDR_LOOPBACK, 40000};
+    inet_ehash_insert(k, key, ObjKind::Tw, 3);
+    t.events.clear();
+    EXPECT_FALSE(inet_ehash_remove_if(k, key, ObjKind::Sock, 3));  // another kind
+    EXPECT_FALSE(inet_ehash_remove_if(k, key, ObjKind::Tw, 4));    // another id
+    EXPECT_FALSE(inet_ehash_remove_if(k, FourTuple{}, ObjKind::Tw, 3));  // no such slot
+    EXPECT_TRUE(t.events.empty());
+    EXPECT_EQ(k.w.ehash.size(), 1u);
+    EXPECT_TRUE(inet_ehash_remove_if(k, key, ObjKind::Tw, 3));
+    EXPECT_TRUE(k.w.ehash.empty());
+    ASSERT_EQ(t.events.size(), 1u);
+    EXPECT_EQ(t.events[0].ev, Ev::LinkDel);
+    EXPECT_EQ(t.events[0].b, 3);
 }
 
 }  // namespace sockscope::test

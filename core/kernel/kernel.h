@@ -21,7 +21,7 @@
 // the instructions of an untraced step: some 1,500 sites a connection's
 // life, each a load, a test and a branch, and code laid out around a call
 // that never happens. The cost is a second copy of the model's code
-// (about 200 KB of text). Both builds share every type: the World, the
+// (about 100 KB of text). Both builds share every type: the World, the
 // Kernel below, commands. Only the functions differ, and a translation
 // unit only ever sees its own (an inline namespace picked by the macro).
 #pragma once
