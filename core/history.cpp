@@ -229,21 +229,11 @@ inline void History::EntryList::push(const Command& c, uint64_t first_step, uint
     ++n_;
 }
 
-// The recent-command cache first: a session repeats the same commands (a
-// loop's close(fd), accept(ls)), and one comparison is cheaper than hashing
-// the command. Keyed by op, first argument and text length; a stale or
-// foreign entry only fails the comparison. Then the hash table: equal
-// commands share one stored copy, so the probe stops at the slot of an
-// equal command, or at a free slot where a new one is stored. Out of line:
-// find_or_add's guess seldom misses, and inlined this made every command
-// save and restore the registers it needs.
+// The hash table: equal commands share one stored copy, so the probe
+// stops at the slot of an equal command, or at a free slot where a new one
+// is stored. Out of line: find_or_add's guess seldom misses, and inlined
+// this made every command save and restore the registers it needs.
 [[gnu::noinline, gnu::cold]] uint32_t History::EntryList::find_slow(const Command& c) {
-    size_t memo = (static_cast<size_t>(c.op) * 0x9e3779b1u ^ static_cast<size_t>(c.a[0]) * 0x85ebca6bu ^
-                   c.text.size() * 0xc2b2ae35u) >> 7 & (kMemo - 1);
-    uint32_t m = memo_[memo];
-    // A memo entry is kEmpty or a pool_ index (pool_ only shrinks in
-    // clear(), which empties the memo too).
-    if (m != kEmpty && same_command(pool_[m], c)) return m;
     if ((by_hash_used_ + 1) * 2 > by_hash_.size()) grow();
     uint64_t h = command_hash(c);
     size_t mask = by_hash_.size() - 1;
@@ -263,7 +253,6 @@ inline void History::EntryList::push(const Command& c, uint64_t first_step, uint
             break;
         }
     }
-    memo_[memo] = idx;
     return idx;
 }
 
@@ -298,7 +287,6 @@ void History::EntryList::clear() {
     pool_.clear();
     by_hash_.clear();
     by_hash_used_ = 0;
-    memo_.fill(kEmpty);
 }
 
 size_t History::EntryList::bytes() const {

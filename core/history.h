@@ -20,7 +20,6 @@
 // cost. The window reads the trace on its first frame and so records
 // everything, as before.
 #pragma once
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -113,10 +112,9 @@ public:
         inline void push(const Command& c, uint64_t first_step, uint64_t steps);
         // Points tail_ at record n_, allocating its chunk if need be.
         void seat_tail();
-        // A command's pool_ index, adding it if it is new. Cheapest first:
-        // the command that followed the previous one last time (next_),
-        // then (find_slow) a recent command with the same key (memo_), then
-        // the hash table (by_hash_).
+        // A command's pool_ index, adding it if it is new: first the
+        // command that followed the previous one last time (next_), then
+        // (find_slow) the hash table (by_hash_).
         inline uint32_t find_or_add(const Command& c);  // defined in history.cpp, its one user
         uint32_t find_slow(const Command& c);
         void clear();
@@ -124,7 +122,7 @@ public:
 
         // A command's hash -> its pool_ index: open addressing with linear
         // probing over a power-of-two table kept at most half full. Every
-        // command both guesses miss (find_or_add) looks itself up here; a
+        // command the guess misses (find_or_add) looks itself up here; a
         // std::unordered_map cost a modulo by a prime and a node walk per
         // lookup (most of what recording a history cost). A slot
         // with idx kEmpty is free; every distinct command has its own slot.
@@ -157,14 +155,6 @@ public:
         uint32_t prev_ = 0;
         std::vector<Slot> by_hash_;                       // see Slot
         size_t by_hash_used_ = 0;
-        // Recently pushed commands' pool_ indices (find_slow): 1 KiB.
-        static constexpr size_t kMemo = 256;
-        std::array<uint32_t, kMemo> memo_ = make_memo();
-        static constexpr std::array<uint32_t, kMemo> make_memo() {
-            std::array<uint32_t, kMemo> a{};
-            for (auto& x : a) x = kEmpty;
-            return a;
-        }
     };
 
     // The machine at the head of the history; run commands through run().
